@@ -1,0 +1,85 @@
+"""Adadelta, as ``keras.optimizers.Adadelta`` computes it."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import jax.numpy as jnp
+import numpy as np
+
+from . import validation as check
+from .base import Optimizer
+
+
+class AdadeltaSlots(NamedTuple):
+    avg_sq_grad: Any  # E[g²]
+    avg_sq_update: Any  # E[Δx²], of the update before it is multiplied by η
+
+
+class Adadelta(Optimizer):
+    """Adadelta: per-dimension steps in the units of the parameters.
+
+    ``E[g²] ← ρE[g²] + (1−ρ)g²``; ``Δx = −RMS[Δx]ₜ₋₁/RMS[g]ₜ · g`` with ``RMS[y] = √(E[y²]+ε)``;
+    ``E[Δx²] ← ρE[Δx²] + (1−ρ)Δx²``; ``w ← w + η·Δx``. Keras accumulates the Δx before η.
+
+    Args:
+        learning_rate: η (Keras's default 0.001; the paper's method is η = 1.0).
+        rho: decay rate ρ of both running averages, in [0, 1].
+        epsilon: ε inside both square roots, >= 0.
+        (the shared arguments are documented on ``Optimizer``)
+
+    References:
+        Zeiler, "ADADELTA: An Adaptive Learning Rate Method", 2012, arXiv:1212.5701.
+    """
+
+    _RULE_ARGS = ("rho", "epsilon")
+    _SLOTS = AdadeltaSlots
+
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        rho: float = 0.95,
+        epsilon: float = 1e-7,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        use_ema: bool = False,
+        ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
+        name: str = "adadelta",
+        loss_scale_factor: float | None = None,
+        gradient_accumulation_steps: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        rho_value = check.real("rho", rho, low=0.0, high=1.0)
+        self._setup(
+            {
+                "rho": rho_value,
+                "one_minus_rho": 1.0 - np.asarray(rho, np.float64),
+                "epsilon": check.real("epsilon", epsilon, low=0.0),
+            },
+            {},
+            learning_rate=learning_rate,
+            weight_decay=weight_decay,
+            clipnorm=clipnorm,
+            clipvalue=clipvalue,
+            global_clipnorm=global_clipnorm,
+            use_ema=use_ema,
+            ema_momentum=ema_momentum,
+            ema_overwrite_frequency=ema_overwrite_frequency,
+            name=name,
+            loss_scale_factor=loss_scale_factor,
+            gradient_accumulation_steps=gradient_accumulation_steps,
+            kwargs=kwargs,
+        )
+
+    def _update_leaf(self, g, w, avg_sq_grad, avg_sq_update, *, lr, iterations):
+        rho, one_minus_rho = self._leaf("rho"), self._leaf("one_minus_rho")
+        epsilon = self._leaf("epsilon")
+        avg_sq_grad = rho * avg_sq_grad + one_minus_rho * jnp.square(g)
+        rms_update = jnp.sqrt(avg_sq_update + epsilon)  # RMS[Δx]ₜ₋₁
+        rms_grad = jnp.sqrt(avg_sq_grad + epsilon)  # RMS[g]ₜ
+        delta = -(rms_update * g) / rms_grad
+        avg_sq_update = rho * avg_sq_update + one_minus_rho * jnp.square(delta)
+        return w + lr * delta, (avg_sq_grad, avg_sq_update), lr * rms_update / rms_grad
