@@ -1,0 +1,335 @@
+"""The trajectory engine: whole optimization runs as one jitted ``lax.scan``.
+
+``run`` takes an objective ``loss(params, key, step) -> scalar``, one start and several
+optimizers, and returns one ``Trace`` of NumPy arrays per optimizer: every optimizer sees the
+same per-step key (so the same noise or minibatch), which keeps comparisons fair. ``sweep`` runs
+many starts and/or many settings at once with ``vmap`` (``grid`` builds the settings).
+
+The objective and the optimizers are traced arguments, so changing any numeric value reuses the
+compiled code; only the number of steps, what is recorded and the tree structure (which
+features are on, which surface or formula) are static. Divergence is detected, never hidden:
+``Trace.diverged_at`` is the first step at which anything became non-finite, and the positions
+are kept as computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .optim import GradientStages, Optimizer
+
+PyTree = Any
+
+FULL = (
+    "params",
+    "loss",
+    "grads",
+    "updates",
+    "effective_lr",
+    "slots",
+    "learning_rate",
+    "ema",
+    "is_update_step",
+)
+"""Record everything the figures need."""
+
+PATH = ("params", "loss")
+"""Record only the path and its loss (for sweeps over many starts or settings)."""
+
+
+class Trace(NamedTuple):
+    """One optimizer's run. Per-step fields are None unless recorded.
+
+    With T steps, ``params`` and ``loss`` have T+1 rows (row t is the position after t calls,
+    row 0 the start); the other per-step fields have T rows (row t describes call t+1). Batched
+    runs (``sweep``) have the batch axes in front.
+
+    Attributes:
+        params: positions, ``[T+1, ...]``.
+        loss: loss at each position, ``[T+1]`` (noise-free only if the objective is).
+        grads: ``GradientStages`` (raw, unscaled, accumulated, clipped), each ``[T, ...]``.
+        updates: ``params[t+1] − params[t]``, ``[T, ...]``.
+        effective_lr: per-dimension effective learning rate of each call, ``[T, ...]``
+            (NaN on accumulation micro-steps).
+        slots: the optimizer's slots after each call (e.g. E[g²], E[Δx²]), ``[T, ...]``.
+        learning_rate: the learning rate of each call, ``[T]``.
+        ema: EMA weights after each call, ``[T, ...]``, or None without ``use_ema``.
+        is_update_step: False for accumulation micro-steps, ``[T]``.
+        final_params: position after the last call (always recorded).
+        final_loss: loss there (always recorded).
+        diverged_at: the first t at which the position ``params[t]``, its loss or gradient, or
+            the optimizer state after t calls is non-finite; None (or -1 in batched runs) if
+            the run stayed finite.
+    """
+
+    params: PyTree | None
+    loss: np.ndarray | None
+    grads: GradientStages | None
+    updates: PyTree | None
+    effective_lr: PyTree | None
+    slots: Any
+    learning_rate: np.ndarray | None
+    ema: PyTree | None
+    is_update_step: np.ndarray | None
+    final_params: PyTree
+    final_loss: np.ndarray
+    diverged_at: int | np.ndarray | None
+
+
+def _nonfinite(*trees: PyTree) -> jax.Array:
+    leaves = [x for tree in trees for x in jax.tree.leaves(tree)]
+    return jnp.logical_not(jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in leaves])))
+
+
+def _as_pytree_callable(objective: Callable) -> Any:
+    """Plain functions become a leafless ``Partial`` so they can be passed through ``jit``."""
+    leaves, treedef = jax.tree.flatten(objective)
+    if treedef.num_leaves == 1 and leaves[0] is objective:
+        return jax.tree_util.Partial(objective)
+    return objective
+
+
+def _run(objective, params, optimizers, key, num_steps: int, record: tuple[str, ...]):
+    value_and_grad = jax.value_and_grad(objective)
+
+    def body(carry, step):
+        step_key = jax.random.fold_in(key, step)
+        new_carry, outputs = [], []
+        for optimizer, (p, state) in zip(optimizers, carry):
+            loss, grads = value_and_grad(p, step_key, step)
+            new_p, new_state, info = optimizer.step(grads, state, p)
+            bad_here = _nonfinite(p, loss, grads)
+            bad_next = _nonfinite(new_p, new_state.slots, new_state.ema)
+            recorded = {
+                "params": p,
+                "loss": loss,
+                "grads": info.grads,
+                "updates": jax.tree.map(jnp.subtract, new_p, p),
+                "effective_lr": info.effective_lr,
+                "slots": new_state.slots,
+                "learning_rate": info.learning_rate,
+                "ema": new_state.ema,
+                "is_update_step": info.is_update_step,
+            }
+            ys = {name: recorded[name] for name in record}
+            outputs.append((ys, bad_here, bad_next))
+            new_carry.append((new_p, new_state))
+        return tuple(new_carry), tuple(outputs)
+
+    carry = tuple((params, optimizer.init(params)) for optimizer in optimizers)
+    steps = jnp.arange(num_steps, dtype=jnp.int32)
+    carry, outputs = jax.lax.scan(body, carry, steps)
+
+    final_key = jax.random.fold_in(key, num_steps)
+    traces = []
+    for (final_params, _), (ys, bad_here, bad_next) in zip(carry, outputs):
+        final_loss = objective(final_params, final_key, jnp.int32(num_steps))
+        bad_end = _nonfinite(final_params, final_loss)
+        # Row t: position t is bad, or the state after t calls is.
+        bad = jnp.concatenate([bad_here, bad_end[None]]) | jnp.concatenate(
+            [jnp.zeros([1], bool), bad_next]
+        )
+        diverged_at = jnp.where(jnp.any(bad), jnp.argmax(bad), -1).astype(jnp.int32)
+        fields = {name: None for name in FULL}
+        fields.update(ys)
+        if "params" in ys:
+            fields["params"] = jax.tree.map(
+                lambda xs, x: jnp.concatenate([xs, x[None]]), ys["params"], final_params
+            )
+        if "loss" in ys:
+            fields["loss"] = jnp.concatenate([ys["loss"], final_loss[None]])
+        traces.append(
+            Trace(
+                **fields,
+                final_params=final_params,
+                final_loss=final_loss,
+                diverged_at=diverged_at,
+            )
+        )
+    return tuple(traces)
+
+
+_run_jit = jax.jit(_run, static_argnames=("num_steps", "record"))
+
+
+_sweep_jit = jax.jit(
+    lambda objective, params, optimizers, key, num_steps, record, params_axis, optimizers_axis: (
+        jax.vmap(
+            lambda p, o: _run(objective, p, o, key, num_steps, record),
+            in_axes=(params_axis, optimizers_axis),
+        )(params, optimizers)
+    ),
+    static_argnames=("num_steps", "record", "params_axis", "optimizers_axis"),
+)
+
+
+def _check_run_args(optimizers: Sequence[Optimizer], num_steps: int) -> tuple[Optimizer, ...]:
+    if isinstance(optimizers, Optimizer):
+        optimizers = (optimizers,)
+    optimizers = tuple(optimizers)
+    if not optimizers or not all(isinstance(o, Optimizer) for o in optimizers):
+        raise ValueError(
+            "Argument `optimizers` must be one optimizer or a non-empty sequence of optimizers. "
+            f"Received: optimizers={optimizers!r}"
+        )
+    if (
+        isinstance(num_steps, bool)
+        or not isinstance(num_steps, (int, np.integer))
+        or not (1 <= num_steps <= 1_000_000)
+    ):
+        raise ValueError(
+            "Argument `num_steps` must be an integer in [1, 1000000]. "
+            f"Received: num_steps={num_steps!r}"
+        )
+    return optimizers
+
+
+def _to_numpy(traces, batched: bool):
+    traces = jax.device_get(traces)
+    out = []
+    for trace in traces:
+        diverged = np.asarray(trace.diverged_at)
+        if not batched:
+            diverged = None if int(diverged) < 0 else int(diverged)
+        out.append(trace._replace(diverged_at=diverged))
+    return tuple(out)
+
+
+def run(
+    objective: Callable,
+    params: PyTree,
+    optimizers: Optimizer | Sequence[Optimizer],
+    num_steps: int,
+    *,
+    key: jax.Array | int = 0,
+    record: Sequence[str] = FULL,
+) -> tuple[Trace, ...]:
+    """Runs each optimizer ``num_steps`` calls from ``params`` on ``objective``, in one scan.
+
+    Args:
+        objective: ``loss(params, key, step) -> scalar``; a pytree (its leaves are traced) or a
+            plain function (compiled once per function object).
+        params: the start, a pytree of float32 arrays.
+        optimizers: one optimizer or several; all run in the same scan, on the same keys.
+        num_steps: number of optimizer calls (accumulation micro-steps count as calls).
+        key: a PRNG key or an int seed; step t uses ``fold_in(key, t)``.
+        record: which per-step fields to record (see ``Trace``); ``FULL`` or ``PATH``.
+
+    Returns:
+        One ``Trace`` per optimizer, as NumPy arrays.
+    """
+    optimizers = _check_run_args(optimizers, num_steps)
+    key = jax.random.key(key) if isinstance(key, (int, np.integer)) else key
+    params = jax.tree.map(lambda x: jnp.asarray(x, jnp.float32), params)
+    traces = _run_jit(
+        _as_pytree_callable(objective),
+        params,
+        optimizers,
+        key,
+        num_steps=int(num_steps),
+        record=_check_record(record),
+    )
+    return _to_numpy(traces, batched=False)
+
+
+def sweep(
+    objective: Callable,
+    params: PyTree,
+    optimizers: Optimizer | Sequence[Optimizer],
+    num_steps: int,
+    *,
+    key: jax.Array | int = 0,
+    record: Sequence[str] = PATH,
+    batched_params: bool = False,
+    batched_optimizers: bool = True,
+) -> tuple[Trace, ...]:
+    """Like ``run``, vmapped over a leading batch axis of the starts and/or the optimizers.
+
+    ``batched_params``: ``params`` leaves carry a leading batch axis (many starts).
+    ``batched_optimizers``: every optimizer's leaves carry a leading batch axis (many settings,
+    e.g. from ``grid``). When both are batched the batch sizes must agree.
+    """
+    optimizers = _check_run_args(optimizers, num_steps)
+    if not (batched_params or batched_optimizers):
+        raise ValueError("sweep needs batched_params or batched_optimizers (or both) to be True.")
+    key = jax.random.key(key) if isinstance(key, (int, np.integer)) else key
+    params = jax.tree.map(lambda x: jnp.asarray(x, jnp.float32), params)
+    traces = _sweep_jit(
+        _as_pytree_callable(objective),
+        params,
+        optimizers,
+        key,
+        num_steps=int(num_steps),
+        record=_check_record(record),
+        params_axis=0 if batched_params else None,
+        optimizers_axis=0 if batched_optimizers else None,
+    )
+    return _to_numpy(traces, batched=True)
+
+
+def _check_record(record: Sequence[str]) -> tuple[str, ...]:
+    record = tuple(record)
+    unknown = [name for name in record if name not in FULL]
+    if unknown:
+        raise ValueError(
+            f"Argument `record` may only name fields of {FULL}. Received unknown: {unknown}"
+        )
+    return tuple(name for name in FULL if name in record)
+
+
+def grid(optimizer: Optimizer, **axes: Sequence[Any]) -> tuple[Optimizer, tuple[int, ...]]:
+    """A batch of settings: the outer product of ``axes`` over ``optimizer``'s arguments.
+
+    ``grid(Adadelta(learning_rate=1.0), learning_rate=lrs, rho=rhos)`` returns an optimizer
+    whose leaves have a leading axis of ``len(lrs) * len(rhos)`` (``learning_rate`` varying
+    slowest) and the grid shape ``(len(lrs), len(rhos))``. Each value is validated by the
+    constructor, once per axis value (not once per grid point).
+    """
+    if not axes:
+        raise ValueError("grid needs at least one axis, e.g. grid(opt, rho=[0.9, 0.95]).")
+    base_leaves, treedef = jax.tree.flatten(optimizer)
+    shape = tuple(len(values) for values in axes.values())
+    owner: dict[int, int] = {}
+    per_axis_leaves = []
+    for axis, (name, values) in enumerate(axes.items()):
+        variants = [jax.tree.flatten(optimizer.replace(**{name: v})) for v in values]
+        if any(td != treedef for _, td in variants):
+            raise ValueError(
+                f"grid axis `{name}` changes which features are on; sweep numeric values only."
+            )
+        leaves = [
+            np.stack([np.asarray(v[0][i]) for v in variants]) for i in range(len(base_leaves))
+        ]
+        for i, base in enumerate(base_leaves):
+            if not np.all(leaves[i] == np.asarray(base)):
+                if i in owner:
+                    raise ValueError(f"grid axes overlap on one value: `{name}`.")
+                owner[i] = axis
+        per_axis_leaves.append(leaves)
+
+    batched = []
+    size = int(np.prod(shape))
+    for i, base in enumerate(base_leaves):
+        base = np.asarray(base)
+        if i in owner:
+            axis = owner[i]
+            values = per_axis_leaves[axis][i]
+            index = tuple(slice(None) if a == axis else None for a in range(len(shape)))
+            full = np.broadcast_to(values[index], shape + base.shape)
+        else:
+            full = np.broadcast_to(base, shape + base.shape)
+        batched.append(np.ascontiguousarray(full).reshape((size, *base.shape)))
+    return jax.tree.unflatten(treedef, batched), shape
+
+
+def stack(optimizers: Sequence[Optimizer]) -> Optimizer:
+    """Stacks optimizers of one structure into one batched optimizer (for ``sweep``)."""
+    structures = {jax.tree.structure(o) for o in optimizers}
+    if len(structures) != 1:
+        raise ValueError("stack needs optimizers of one kind with the same features switched on.")
+    return jax.tree.map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *optimizers)

@@ -1,0 +1,202 @@
+"""The trajectory engine: traces, divergence flags, batching, and compiled-code reuse."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from adadelta import SGD, Adadelta, Adagrad, Adam, RMSprop, engine
+
+
+def bowl(p, key, step):
+    return jnp.sum(p * p)
+
+
+def gentle(p, key, step):
+    """Anisotropic and non-quadratic, but without Rosenbrock's error-amplifying curvature."""
+    return (p[0] - 1) ** 2 + 5 * (p[1] + 0.5) ** 2 + 0.1 * jnp.sin(3 * p[0])
+
+
+def rosenbrock(p, key, step):
+    return (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
+
+
+START = np.array([-1.5, 2.0], np.float32)
+
+
+def eager_loop(objective, params, optimizer, num_steps, key):
+    """The reference: a plain Python loop over ``optimizer.step``, no jit, no scan."""
+    state = optimizer.init(params)
+    path, losses = [params], []
+    for t in range(num_steps):
+        loss, grads = jax.value_and_grad(objective)(params, jax.random.fold_in(key, t), t)
+        params, state, _ = optimizer.step(grads, state, params)
+        path.append(params)
+        losses.append(loss)
+    return np.stack(path), np.array(losses), state
+
+
+@pytest.mark.parametrize(
+    "optimizer",
+    [
+        Adadelta(learning_rate=1.0, epsilon=1e-6),
+        Adagrad(learning_rate=0.3, weight_decay=0.01),
+        RMSprop(learning_rate=0.01, momentum=0.5, centered=True),
+        SGD(learning_rate=0.001, momentum=0.9, nesterov=True),
+        Adam(learning_rate=0.05, amsgrad=True, use_ema=True, ema_overwrite_frequency=5),
+        Adadelta(learning_rate=1.0, gradient_accumulation_steps=3, clipvalue=0.5),
+    ],
+    ids=lambda o: type(o).__name__,
+)
+def test_scan_equals_eager_loop(optimizer):
+    # XLA fuses the compiled scan differently from eager dispatch: last-bit differences, which
+    # a gentle objective keeps from growing.
+    key = jax.random.key(3)
+    (trace,) = engine.run(gentle, START, optimizer, 40, key=key)
+    path, losses, state = eager_loop(gentle, jnp.asarray(START), optimizer, 40, key)
+    np.testing.assert_allclose(trace.params, path, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(trace.loss[:-1], losses, rtol=1e-6, atol=1e-6)
+    for recorded, final in zip(jax.tree.leaves(trace.slots), jax.tree.leaves(state.slots)):
+        np.testing.assert_allclose(recorded[-1], final, rtol=1e-6, atol=1e-6)
+
+
+def test_trace_shapes_and_contents():
+    optimizers = (Adadelta(learning_rate=1.0), Adagrad(learning_rate=0.5))
+    delta, ada = engine.run(rosenbrock, START, optimizers, 25)
+    assert delta.params.shape == (26, 2) and delta.loss.shape == (26,)
+    assert delta.slots.avg_sq_grad.shape == (25, 2) and ada.slots.accumulator.shape == (25, 2)
+    assert delta.effective_lr.shape == (25, 2) and delta.learning_rate.shape == (25,)
+    assert delta.is_update_step.all() and delta.ema is None
+    np.testing.assert_array_equal(delta.params[0], START)
+    np.testing.assert_allclose(delta.updates, np.diff(delta.params, axis=0), atol=1e-7)
+    np.testing.assert_array_equal(delta.final_params, delta.params[-1])
+    # The recorded raw gradient is the objective's gradient at the recorded position.
+    grads = np.stack([jax.grad(rosenbrock)(jnp.asarray(p), None, 0) for p in delta.params[:-1]])
+    np.testing.assert_allclose(delta.grads.raw, grads, rtol=1e-6)
+    # Without weight decay the step is −η_t·g (spec §4), up to the float32 rounding of
+    # params + step (half an ulp of |params| ≤ 2, i.e. 1.2e-7).
+    np.testing.assert_allclose(
+        delta.updates, -delta.effective_lr * delta.grads.clipped, rtol=0, atol=2.4e-7
+    )
+    assert delta.diverged_at is None and ada.diverged_at is None
+
+
+def test_divergence_is_flagged_at_the_step_the_loss_overflows():
+    # SGD with η = 1.5 on x² doubles |x| each step, exactly: x_t = (−2)^t. The loss 4^t first
+    # exceeds float32's largest value (just under 2^128) at t = 64.
+    def parabola(p, key, step):
+        return p[0] * p[0]
+
+    (trace,) = engine.run(parabola, np.array([1.0], np.float32), SGD(learning_rate=1.5), 80)
+    assert trace.diverged_at == 64
+    assert np.isfinite(trace.params[63]).all() and np.isinf(trace.loss[64])
+    # Positions are kept as computed, never clipped to a domain.
+    assert trace.params[63, 0] == -(2.0**63)
+
+
+def test_divergence_from_a_nan_objective_is_flagged_at_its_step():
+    def poisoned(p, key, step):
+        return jnp.sum(p * p) + jnp.where(step >= 7, jnp.nan, 0.0)
+
+    traces = engine.run(poisoned, START, (Adadelta(learning_rate=1.0), Adam()), 12)
+    assert [t.diverged_at for t in traces] == [7, 7]
+    assert np.isfinite(traces[0].loss[:7]).all() and np.isnan(traces[0].loss[7:]).all()
+
+
+def test_gradient_accumulation_flags_micro_steps():
+    (trace,) = engine.run(
+        bowl, START, Adadelta(learning_rate=1.0, gradient_accumulation_steps=3), 9
+    )
+    np.testing.assert_array_equal(trace.is_update_step, [False, False, True] * 3)
+    np.testing.assert_array_equal(trace.params[1], trace.params[0])
+    assert np.isnan(trace.effective_lr[0]).all() and np.isfinite(trace.effective_lr[2]).all()
+    assert trace.diverged_at is None
+
+
+def test_all_optimizers_see_the_same_noise():
+    def noisy(p, key, step):
+        xi = jax.random.normal(key, p.shape)
+        return jnp.sum(p * p) + jnp.dot(xi, p)
+
+    a, b = engine.run(noisy, START, (SGD(learning_rate=0.1), Adadelta(learning_rate=1.0)), 5)
+    noise_a = a.grads.raw - 2 * a.params[:-1]
+    noise_b = b.grads.raw - 2 * b.params[:-1]
+    np.testing.assert_allclose(noise_a, noise_b, atol=1e-5)
+    assert np.abs(noise_a).max() > 0.1
+
+
+def test_sweep_over_settings_equals_a_loop():
+    lrs, rhos = [0.1, 1.0, 3.0], [0.5, 0.95]
+    batch, shape = engine.grid(
+        Adadelta(learning_rate=1.0, epsilon=1e-6), learning_rate=lrs, rho=rhos
+    )
+    assert shape == (3, 2)
+    (swept,) = engine.sweep(rosenbrock, START, batch, 40, record=engine.PATH)
+    assert swept.params.shape == (6, 41, 2)
+    for i, (lr, rho) in enumerate((lr, rho) for lr in lrs for rho in rhos):
+        (single,) = engine.run(
+            rosenbrock, START, Adadelta(learning_rate=lr, rho=rho, epsilon=1e-6), 40
+        )
+        np.testing.assert_allclose(swept.params[i], single.params, rtol=1e-6, atol=1e-6)
+        assert swept.diverged_at[i] == -1
+
+
+def test_sweep_over_starts_equals_a_loop():
+    starts = np.array([[-1.5, 2.0], [0.5, 0.5], [2.0, -1.0]], np.float32)
+    optimizer = Adagrad(learning_rate=0.5)
+    (swept,) = engine.sweep(
+        rosenbrock, starts, optimizer, 30, batched_params=True, batched_optimizers=False
+    )
+    for i, start in enumerate(starts):
+        (single,) = engine.run(rosenbrock, start, optimizer, 30)
+        np.testing.assert_allclose(swept.final_params[i], single.final_params, rtol=1e-6)
+
+
+def test_numeric_changes_reuse_compiled_code():
+    engine.run(rosenbrock, START, (Adadelta(learning_rate=1.0, weight_decay=0.1), SGD()), 50)
+    before = engine._run_jit._cache_size()
+    rng = np.random.default_rng(0)
+    for _ in range(10):
+        optimizers = (
+            Adadelta(
+                learning_rate=float(rng.uniform(0.1, 2)),
+                rho=float(rng.uniform(0, 1)),
+                epsilon=float(rng.uniform(1e-8, 1e-3)),
+                weight_decay=float(rng.uniform(0, 1)),
+            ),
+            SGD(learning_rate=float(rng.uniform(0, 0.01))),
+        )
+        engine.run(rosenbrock, rng.normal(size=2).astype(np.float32), optimizers, 50, key=7)
+    assert engine._run_jit._cache_size() == before
+    # Switching a feature on compiles once more, and only once.
+    for wd in (0.1, 0.2):
+        engine.run(
+            rosenbrock,
+            START,
+            (Adadelta(learning_rate=1.0, weight_decay=0.1, clipnorm=wd), SGD()),
+            50,
+        )
+    assert engine._run_jit._cache_size() == before + 1
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"num_steps": 0}, "num_steps"),
+        ({"num_steps": 2.5}, "num_steps"),
+        ({"optimizers": ()}, "optimizers"),
+        ({"optimizers": ("adadelta",)}, "optimizers"),
+        ({"record": ("params", "velocity")}, "record"),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(kwargs, match):
+    args = {"optimizers": Adadelta(), "num_steps": 10, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        engine.run(bowl, START, **args)
+
+
+def test_grid_rejects_invalid_values_and_feature_switches():
+    with pytest.raises(ValueError, match="rho"):
+        engine.grid(Adadelta(), rho=[0.5, 1.5])
+    with pytest.raises(ValueError, match="weight_decay"):
+        engine.grid(Adadelta(), weight_decay=[None, 0.1])
