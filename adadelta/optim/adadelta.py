@@ -34,6 +34,7 @@ class Adadelta(Optimizer):
 
     _RULE_ARGS = ("rho", "epsilon")
     _SLOTS = AdadeltaSlots
+    _DEFAULT_NAME = "adadelta"
 
     def __init__(
         self,

@@ -33,6 +33,7 @@ class Adagrad(Optimizer):
 
     _RULE_ARGS = ("initial_accumulator_value", "epsilon")
     _SLOTS = AdagradSlots
+    _DEFAULT_NAME = "adagrad"
 
     def __init__(
         self,

@@ -37,6 +37,7 @@ class Adam(Optimizer):
 
     _RULE_ARGS = ("beta_1", "beta_2", "epsilon", "amsgrad")
     _SLOTS = AdamSlots
+    _DEFAULT_NAME = "adam"
 
     def __init__(
         self,

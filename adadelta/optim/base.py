@@ -141,6 +141,7 @@ class Optimizer:
 
     _RULE_ARGS: tuple[str, ...] = ()
     _SLOTS: type = tuple
+    _DEFAULT_NAME = "optimizer"
 
     _leaves: dict[str, Any]
     _flags: dict[str, Any]
@@ -182,7 +183,8 @@ class Optimizer:
 
         leaves: dict[str, Any] = dict(rule_leaves)
         flags: dict[str, Any] = dict(rule_flags)
-        flags["name"] = check.string("name", name)
+        # Keras's name=None means "the default name" (Keras also numbers repeats; no effect here).
+        flags["name"] = self._DEFAULT_NAME if name is None else check.string("name", name)
 
         if isinstance(learning_rate, LearningRateSchedule):
             leaves["learning_rate"] = learning_rate

@@ -37,6 +37,7 @@ class RMSprop(Optimizer):
 
     _RULE_ARGS = ("rho", "momentum", "epsilon", "centered")
     _SLOTS = RMSpropSlots
+    _DEFAULT_NAME = "rmsprop"
 
     def __init__(
         self,

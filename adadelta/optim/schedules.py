@@ -158,11 +158,12 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     def __call__(self, step: Any) -> jax.Array:
         step = jnp.asarray(step, jnp.int32)
         bounds, values = jnp.asarray(self._leaves["boundaries"]), _f32(self._leaves["values"])
+        # Keras's sum of indicator x value, one term per interval.
         result = (step <= bounds[0]).astype(jnp.float32) * values[0]
         result += (step > bounds[-1]).astype(jnp.float32) * values[-1]
-        inside = (step > bounds[:-1]) & (step <= bounds[1:])
-        for i in range(bounds.shape[-1] - 1):
-            result += inside[..., i].astype(jnp.float32) * values[..., i + 1]
+        for i in range(bounds.shape[0] - 1):
+            inside = (step > bounds[i]) & (step <= bounds[i + 1])
+            result += inside.astype(jnp.float32) * values[i + 1]
         return result
 
 

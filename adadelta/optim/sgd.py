@@ -30,6 +30,7 @@ class SGD(Optimizer):
 
     _RULE_ARGS = ("momentum", "nesterov")
     _SLOTS = SGDSlots
+    _DEFAULT_NAME = "SGD"
 
     def __init__(
         self,
@@ -48,6 +49,11 @@ class SGD(Optimizer):
         gradient_accumulation_steps: int | None = None,
         **kwargs: Any,
     ) -> None:
+        if not isinstance(momentum, float):  # Keras insists on a Python float here
+            raise ValueError(
+                "`momentum` must be a float between [0, 1]. "
+                f"Received: momentum={momentum!r} ({type(momentum).__name__})"
+            )
         momentum_value = check.real("momentum", momentum, low=0.0, high=1.0)
         self._setup(
             {"momentum": momentum_value},
