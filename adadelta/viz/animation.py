@@ -1,0 +1,140 @@
+"""Play/pause, speed and a step scrubber for figures animated by Plotly frames.
+
+Every animated figure of a page uses the same frame names, ``str(step)``, so a page (or a
+custom component) can drive them together. Frames touch only the moving traces and are shown
+with ``redraw=False``: Plotly then restyles those traces instead of re-rendering the figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+FRAME_MS = 60
+"""Milliseconds per frame at 1× speed: 200 frames play in 12 s."""
+
+SPEEDS = (0.5, 1.0, 2.0, 4.0)
+
+
+def frame_name(step: int) -> str:
+    """The frame name of a step, shared by all animated figures."""
+    return str(int(step))
+
+
+def _play_args(duration: float) -> list:
+    return [
+        None,
+        {
+            "frame": {"duration": duration, "redraw": False},
+            "transition": {"duration": 0},
+            "fromcurrent": True,
+            "mode": "immediate",
+        },
+    ]
+
+
+def _speed_label(speed: float) -> str:
+    return "½×" if speed == 0.5 else f"{speed:g}×"
+
+
+def animate(
+    fig: go.Figure,
+    steps: np.ndarray,
+    frame_data: Sequence[Sequence[go.Scatter]],
+    traces: Sequence[int],
+    *,
+    slider_y: float = -0.12,
+) -> go.Figure:
+    """Adds one frame per step, the play/pause and speed buttons, and the scrubber.
+
+    Args:
+        fig: the figure, its traces already in their first-frame state.
+        steps: the frame steps, e.g. from ``frame_indices``.
+        frame_data: for each step, the new state of each trace in ``traces``.
+        traces: indices into ``fig.data`` of the traces the frames move (and nothing else).
+        slider_y: vertical position of the scrubber, in paper coordinates.
+    """
+    traces = [int(i) for i in traces]
+    fig.frames = [
+        go.Frame(name=frame_name(step), data=list(data), traces=traces)
+        for step, data in zip(steps, frame_data)
+    ]
+    still = {"frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}}
+    fig.update_layout(
+        updatemenus=[
+            {
+                "type": "buttons",
+                "direction": "left",
+                "showactive": False,
+                "x": 0.0,
+                "y": slider_y - 0.02,
+                "xanchor": "right",
+                "yanchor": "top",
+                "pad": {"r": 8, "t": 0},
+                "buttons": [
+                    {"label": "▶ Play", "method": "animate", "args": _play_args(FRAME_MS)},
+                    {
+                        "label": "❚❚ Pause",
+                        "method": "animate",
+                        "args": [[None], {**still, "mode": "immediate"}],
+                    },
+                ],
+                "name": "play",
+            },
+            {
+                "type": "buttons",
+                "direction": "left",
+                "showactive": True,
+                "active": SPEEDS.index(1.0),
+                "x": 0.0,
+                "y": slider_y - 0.12,
+                "xanchor": "right",
+                "yanchor": "top",
+                "pad": {"r": 8, "t": 0},
+                "buttons": [
+                    {
+                        "label": _speed_label(speed),
+                        "method": "animate",
+                        "args": _play_args(FRAME_MS / speed),
+                    }
+                    for speed in SPEEDS
+                ],
+                "name": "speed",
+            },
+        ],
+        sliders=[
+            {
+                "active": 0,
+                "x": 0.0,
+                "len": 1.0,
+                "y": slider_y,
+                "yanchor": "top",
+                "pad": {"t": 0, "b": 0},
+                "currentvalue": {"prefix": "Step ", "visible": True, "xanchor": "right"},
+                "steps": [
+                    {
+                        "label": frame_name(step),
+                        "method": "animate",
+                        "args": [[frame_name(step)], {**still, "mode": "immediate"}],
+                    }
+                    for step in steps
+                ],
+                "name": "step",
+            }
+        ],
+    )
+    return fig
+
+
+def animation_redraw_flags(fig: go.Figure) -> list[bool]:
+    """Every ``redraw`` flag the figure's buttons and scrubber pass to ``animate`` (for tests)."""
+    flags = []
+    for menu in fig.layout.updatemenus:
+        for button in menu.buttons:
+            flags.append(bool(button.args[1]["frame"]["redraw"]))
+    for slider in fig.layout.sliders:
+        for step in slider.steps:
+            flags.append(bool(step.args[1]["frame"]["redraw"]))
+    return flags

@@ -1,0 +1,164 @@
+"""The per-dimension effective learning rate over the steps, on a log axis.
+
+Adadelta's rate is η·√(E[Δx²]ₜ₋₁+ε)/√(E[g²]ₜ+ε) and can grow again when the gradients shrink;
+Adagrad's η/√(A₀+Σg²+ε) can only decay. The figure says so when the data show it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from adadelta.viz.runs import Run, divergence_note, per_step, run_frames
+from adadelta.viz.series import (
+    add_divergence,
+    add_series,
+    finish,
+    log_position,
+    step_plot,
+    valid_rows,
+)
+from adadelta.viz.style import optimizer_name, styles_for
+
+DIMENSIONS = ("x", "y")
+
+RISE = 1.05
+"""A rate counts as rising again once it exceeds its running minimum by this factor."""
+
+
+def only_decays(rates: np.ndarray) -> bool:
+    """Whether every finite rate is ≤ the previous one (up to float32 rounding), per column."""
+    for column in np.atleast_2d(rates.T):
+        finite = column[np.isfinite(column)]
+        if finite.size and np.any(np.diff(finite) > 1e-6 * np.abs(finite[:-1])):
+            return False
+    return True
+
+
+def first_recovery(column: np.ndarray) -> int | None:
+    """The first row where a rate, having fallen ``RISE``× below an earlier peak, rises
+    ``RISE``× above its lowest value since (NaN rows skipped), or None."""
+    peak, trough, fell = -np.inf, np.inf, False
+    for row, value in enumerate(column):
+        if not np.isfinite(value):
+            continue
+        if not fell:
+            peak = max(peak, value)
+            fell = value < peak / RISE
+            trough = value
+        elif value > RISE * trough:
+            return row
+        else:
+            trough = min(trough, value)
+    return None
+
+
+def first_growth(column: np.ndarray, factor: float = 10.0) -> int | None:
+    """The first row where a rate exceeds ``factor`` times its first finite value, or None."""
+    finite = np.flatnonzero(np.isfinite(column))
+    if finite.size == 0:
+        return None
+    grown = np.flatnonzero(np.isfinite(column) & (column > factor * column[finite[0]]))
+    return int(grown[0]) if grown.size else None
+
+
+def _hint(run: Run, rates: np.ndarray) -> tuple[str, int, float, int] | None:
+    """A sentence the data support, with where to point it: (text, step, value, panel)."""
+    name = optimizer_name(run.label)
+    finite_rows = np.flatnonzero(np.all(np.isfinite(rates), axis=1))
+    if finite_rows.size < 2:
+        return None
+    if name == "Adagrad" and only_decays(rates):
+        row = int(finite_rows[-1])
+        return f"{run.label}'s rate only decays", row + 1, float(rates[row, 0]), 0
+    if name == "Adadelta":
+        found = [(row, dim) for dim in (0, 1) if (row := first_recovery(rates[:, dim])) is not None]
+        if found:
+            row, dim = min(found)
+            text = f"{run.label}'s rate rises again after falling (step {row + 1})"
+            return text, row + 1, float(rates[row, dim]), dim
+        found = [(row, dim) for dim in (0, 1) if (row := first_growth(rates[:, dim])) is not None]
+        if found:
+            row, dim = min(found)
+            text = f"{run.label}'s rate grows from its cold start (E[Δx²] starts at 0)"
+            return text, row + 1, float(rates[row, dim]), dim
+    return None
+
+
+def effective_lr_figure(
+    runs: Sequence[Run],
+    *,
+    frames: np.ndarray | Sequence[int] | None = None,
+    height: int = 600,
+) -> go.Figure:
+    """Each run's effective learning rate per dimension against the step, log y.
+
+    Row t of ``trace.effective_lr`` (call t+1) is drawn at step t+1; NaN rows (accumulation
+    micro-steps) are bridged. A cursor per panel follows the shared frames.
+
+    Args:
+        runs: runs with ``effective_lr`` recorded.
+        frames: the page's frame steps (default ``frame_indices`` of the runs).
+        height: figure height in pixels.
+
+    Returns:
+        Two panels, "x dimension" over "y dimension"; frames move only the cursors.
+    """
+    runs = list(runs)
+    steps_shown = run_frames(runs, frames)
+    plot = step_plot([f"{d} dimension" for d in DIMENSIONS], log=True)
+    hints = []
+    for run, style in zip(runs, styles_for([run.label for run in runs])):
+        rates = per_step(run.trace.effective_lr)
+        rates = rates[: valid_rows(run, len(rates), first_step=1)]
+        steps = np.arange(1, len(rates) + 1)
+        for dim, axis in enumerate(DIMENSIONS):
+            add_series(
+                plot,
+                steps,
+                rates[:, dim],
+                panel=dim,
+                name=run.label,
+                style=style,
+                group=run.label,
+                showlegend=dim == 0,
+                hover_name=f"{run.label} ({axis})",
+            )
+            add_divergence(plot, run, style, steps, rates[:, dim], dim)
+        hint = _hint(run, rates)
+        if hint is not None:
+            hints.append((hint, style.colour))
+
+    for (text, step, value, panel), colour in hints:
+        if value > 0:
+            plot.fig.add_annotation(
+                text=text,
+                x=step,
+                y=log_position(plot, value),
+                row=panel + 1,
+                col=1,
+                showarrow=True,
+                arrowhead=2,
+                ax=-30,
+                ay=-28,
+                xanchor="right",
+                font={"color": colour, "size": 12},
+                bgcolor="rgba(255,255,255,0.8)",
+            )
+    labels = ", ".join(run.label for run in runs)
+    title = "Effective learning rate per dimension"
+    said = [text for (text, *_), _ in hints]
+    said += [note for note in (divergence_note(run) for run in runs) if note]
+    alt = f"{title}, log scale, for {labels}. " + ". ".join(said)
+    return finish(
+        plot,
+        runs,
+        steps_shown,
+        title=title,
+        y_title="effective lr (log)",
+        alt=alt.strip(),
+        uirevision="effective-lr",
+        height=height,
+    )
