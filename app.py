@@ -2,11 +2,17 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="Adadelta Lab", page_icon="📉", layout="wide")
+st.set_page_config(page_title="Adadelta Lab", page_icon=":material/trending_down:", layout="wide")
 
 navigation = st.navigation(
     [
-        st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page(
+            "pages/surfaces.py",
+            title="Loss surfaces",
+            icon=":material/landscape:",
+            url_path="surfaces",
+        ),
     ]
 )
 navigation.run()

@@ -1,0 +1,139 @@
+"""From control values (plain data) to optimizers and objectives.
+
+Pages collect plain values from the widgets; these functions turn them into library objects.
+Everything here raises ``ValueError`` with a message naming the argument, which pages show
+next to the controls instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from adadelta import optim
+from adadelta.optim import schedules
+from adadelta.problems import NetworkObjective, Objective, compile_formula, make_dataset, mlp_sizes
+from adadelta.problems.datasets import Dataset
+
+OPTIMIZER_CLASSES = {
+    "Adadelta": optim.Adadelta,
+    "Adagrad": optim.Adagrad,
+    "RMSprop": optim.RMSprop,
+    "SGD": optim.SGD,
+    "Adam": optim.Adam,
+}
+
+
+class OptimizerSpec(NamedTuple):
+    """A hashable description of one optimizer (what ``st.cache_data`` keys on)."""
+
+    label: str
+    rule: tuple[tuple[str, Any], ...]
+    learning_rate: tuple[str, tuple[tuple[str, Any], ...]]
+    pipeline: tuple[tuple[str, Any], ...]
+
+
+class ProblemSpec(NamedTuple):
+    """A hashable description of a 2-D problem."""
+
+    surface: str
+    formula: str
+    shape_params: tuple[tuple[str, float], ...]
+    axis_scale: float
+    noise_sigma: float
+
+
+class NetworkSpec(NamedTuple):
+    """A hashable description of a data set and an MLP."""
+
+    dataset: str
+    n_points: int
+    noise: float
+    test_fraction: float
+    data_seed: int
+    hidden_layers: int
+    width: int
+    activation: str
+    batch_size: int | None
+
+
+def network(spec: NetworkSpec) -> tuple[Dataset, NetworkObjective, tuple[int, ...]]:
+    """The data set, the training objective and the layer sizes; ValueError on bad input."""
+    data = make_dataset(
+        spec.dataset,
+        n_points=spec.n_points,
+        noise=spec.noise,
+        test_fraction=spec.test_fraction,
+        seed=spec.data_seed,
+    )
+    sizes = mlp_sizes(spec.hidden_layers, spec.width)
+    objective = NetworkObjective.from_dataset(data, sizes, spec.activation, spec.batch_size)
+    return data, objective, sizes
+
+
+def _numbers(name: str, text: str) -> list[float]:
+    try:
+        return [float(part) for part in text.replace(";", ",").split(",") if part.strip()]
+    except ValueError:
+        raise ValueError(
+            f"`{name}` must be comma-separated numbers, e.g. 300, 800. Received: {text!r}"
+        ) from None
+
+
+def learning_rate(kind: str, values: dict[str, Any]) -> Any:
+    """A float, a Keras schedule, or a step formula from the learning-rate controls."""
+    if kind == "constant":
+        return float(values["learning_rate"])
+    if kind == "formula in t":
+        return compile_formula(values["learning_rate(t)"], ("t",))
+    if kind == "PiecewiseConstantDecay":
+        return schedules.PiecewiseConstantDecay(
+            _numbers("boundaries", values["boundaries"]), _numbers("values", values["values"])
+        )
+    schedule = getattr(schedules, kind, None)
+    if schedule is None:
+        raise ValueError(f"`learning_rate` kind must be one of the Keras schedules, not {kind!r}")
+    return schedule(**values)
+
+
+def pipeline_kwargs(values: dict[str, Any]) -> dict[str, Any]:
+    """The shared Keras arguments from the pipeline controls (clipping is one choice of three)."""
+    kwargs = {k: v for k, v in values.items() if k not in ("clipping", "clip_threshold")}
+    if values.get("clipping", "None") != "None":
+        kwargs[values["clipping"]] = float(values["clip_threshold"])
+    for name in ("weight_decay", "loss_scale_factor"):
+        if kwargs.get(name) is not None:
+            kwargs[name] = float(kwargs[name])
+    kwargs["ema_momentum"] = float(kwargs.get("ema_momentum", 0.99))
+    return kwargs
+
+
+def optimizer(spec: OptimizerSpec) -> optim.Optimizer:
+    """Builds one optimizer; raises ValueError naming the bad argument."""
+    kind, lr_values = spec.learning_rate
+    rule = {
+        k: (float(v) if isinstance(v, int) and not isinstance(v, bool) else v) for k, v in spec.rule
+    }
+    return OPTIMIZER_CLASSES[spec.label](
+        learning_rate=learning_rate(kind, dict(lr_values)),
+        **rule,
+        **pipeline_kwargs(dict(spec.pipeline)),
+    )
+
+
+def objective(spec: ProblemSpec) -> Objective:
+    """Builds the 2-D objective; raises ValueError (FormulaError) naming the problem."""
+    if spec.surface == "custom":
+        return Objective.from_formula(
+            spec.formula, axis_scale=spec.axis_scale, noise_sigma=spec.noise_sigma
+        )
+    return Objective.from_surface(
+        spec.surface,
+        axis_scale=spec.axis_scale,
+        noise_sigma=spec.noise_sigma,
+        **dict(spec.shape_params),
+    )
+
+
+def frozen(values: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """A dict as a sorted tuple of items (hashable, for specs)."""
+    return tuple(sorted(values.items()))

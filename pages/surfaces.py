@@ -1,0 +1,106 @@
+"""The loss-surface explorer: every Adadelta argument, animated against Adagrad and friends."""
+
+import math
+
+import streamlit as st
+
+from adadelta.problems import FormulaError
+from adadelta.ui import build, controls, figures, panels, state
+from adadelta.ui.widgets import render, render_group
+
+st.title("Loss-surface explorer")
+st.markdown(
+    "Pick a surface, set any of Adadelta's Keras arguments, and press **▶ Play**. Each "
+    "optimizer starts at the same point; the right-hand panels show the **effective learning "
+    "rate of each dimension**, the factor that turns that dimension's gradient into a step. "
+    "Adagrad's can only shrink; Adadelta's can grow again."
+)
+
+url_problems = state.load(controls.surface_page_controls())
+if url_problems:
+    st.warning("Some link parameters were ignored: " + "; ".join(url_problems) + ".")
+
+figures.apply_contour_click(st.session_state)
+
+with st.sidebar:
+    st.subheader("Surface")
+    surface = render(controls.SURFACE, "problem")
+    problem_values = render_group(controls.PROBLEM, "problem")
+    if surface == "custom":
+        formula = problem_values["formula"]
+    else:
+        formula = ""
+        st.session_state.setdefault("problem.formula", controls.PROBLEM[0].default)
+    surface_values = render_group(controls.surface_controls(surface), f"surface.{surface}")
+    kind, lr_values, rule = panels.adadelta_panel()
+    pipeline = panels.pipeline_panel()
+    st.subheader("Compare with")
+    relatives = panels.relatives_panel(problem_values["compare"])
+
+# The start is a point of the unscaled surface; in f(x, s·y) the optimizer's y is y0 / s.
+axis_scale = float(problem_values["axis_scale"])
+start = (float(surface_values.pop("x0")), float(surface_values.pop("y0")) / axis_scale)
+problem = build.ProblemSpec(
+    surface=surface,
+    formula=formula,
+    shape_params=build.frozen(surface_values),
+    axis_scale=axis_scale,
+    noise_sigma=float(problem_values["noise_sigma"]),
+)
+specs = panels.specs(kind, lr_values, rule, pipeline, relatives)
+num_steps = int(problem_values["num_steps"])
+state.save(controls.surface_page_controls())
+
+errors = []
+try:
+    objective = build.objective(problem)
+except (ValueError, FormulaError) as error:
+    errors.append(f"**Surface:** {error}")
+    objective = None
+for spec in specs:
+    try:
+        build.optimizer(spec)
+    except ValueError as error:
+        errors.append(f"**{spec.label}:** {error}")
+for message in errors:
+    st.error(message, icon=":material/error:")
+
+if objective is not None:
+    with st.expander(f"{objective.title}: the formula", expanded=False):
+        st.latex(objective.latex)
+        if objective.surface is not None:
+            st.caption(objective.surface.lesson)
+
+if kind == "constant":
+    step = panels.first_step_size(lr_values["learning_rate"], rule["rho"], rule["epsilon"])
+    if math.isfinite(step) and step < 1e-3:
+        st.info(
+            f"**Why won't Adadelta move?** Its first step is about η·√(ε/(1−ρ)) = {step:.1e} "
+            "per coordinate, whatever the gradient: E[Δx²] starts at 0, so only ε feeds the "
+            "numerator. Keras's defaults (learning_rate 0.001, ε 1e-7) make this tiny; "
+            "Zeiler's paper uses η = 1 and ε = 1e-6. Try the **Zeiler paper** preset.",
+            icon=":material/pace:",
+        )
+else:
+    figures.learning_rate_preview(kind, lr_values, num_steps)
+
+extras = [
+    name
+    for name, on in (
+        ("gradient accumulation", pipeline["gradient_accumulation_steps"] is not None),
+        ("clipping", pipeline["clipping"] != "None"),
+        ("the EMA", pipeline["use_ema"]),
+    )
+    if on
+]
+if extras and problem.noise_sigma == 0:
+    st.caption(
+        f":material/lightbulb: On a smooth, noise-free surface {', '.join(extras)} barely "
+        "change the path. Set **noise_sigma** above 0 to see their effect."
+    )
+
+if objective is not None and not errors:
+    with st.spinner(
+        "Running… the first run of a new combination compiles (a few seconds).", show_time=True
+    ):
+        figures.surface_results(problem, specs, start, num_steps, int(problem_values["seed"]))
