@@ -13,6 +13,12 @@ navigation = st.navigation(
             icon=":material/landscape:",
             url_path="surfaces",
         ),
+        st.Page(
+            "pages/networks.py",
+            title="Small networks",
+            icon=":material/hub:",
+            url_path="networks",
+        ),
     ]
 )
 navigation.run()

@@ -10,7 +10,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from adadelta import viz
+from adadelta.viz import network as netviz
 from adadelta.viz.combine import side_by_side
+from adadelta.viz.network_graph import value_range
 
 from . import build, compute
 
@@ -138,3 +140,123 @@ def surface_results(
             "E[g²] and E[Δx²] are Adadelta's running averages (ρ sets their memory, about "
             "1/(1−ρ) steps); Adagrad's Σg² only grows, which is why its rate only shrinks."
         )
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def network_figures(
+    network: build.NetworkSpec, optimizers: tuple[build.OptimizerSpec, ...], num_steps: int
+) -> dict[str, Any]:
+    """The animated decision boundary, the training curves and the per-layer rates (cached)."""
+    traces = compute.train(network, optimizers, num_steps)
+    dataset, objective, _ = build.network(network)
+    frames = netviz.network_frames(num_steps)
+    panels = [
+        (
+            spec.label,
+            netviz.decision_grids(objective, netviz.params_at(t.params, frames), dataset.bounds),
+        )
+        for spec, t in zip(optimizers, traces)
+    ]
+    steps = netviz.curve_steps(num_steps)
+    metrics = {
+        spec.label: netviz.training_metrics(objective, dataset, trace, steps)
+        for spec, trace in zip(optimizers, traces)
+    }
+    pairs = [(spec.label, trace) for spec, trace in zip(optimizers, traces)]
+    return {
+        "boundary": _frozen(netviz.decision_boundary_figure(panels, dataset, frames)),
+        "curves": _frozen(netviz.training_curves_figure(metrics)),
+        "rates": _frozen(netviz.layer_rates_figure(pairs)),
+        "metrics": metrics,
+    }
+
+
+def network_results(
+    network: build.NetworkSpec, optimizers: tuple[build.OptimizerSpec, ...], num_steps: int
+) -> None:
+    """Trains (cached) and draws every figure of the network page."""
+    traces = compute.train(network, optimizers, num_steps)
+    figs = network_figures(network, optimizers, num_steps)
+
+    columns = st.columns(len(optimizers))
+    for column, spec, trace in zip(columns, optimizers, traces):
+        metrics = figs["metrics"][spec.label]
+        accuracy = metrics["test_acc"][-1]
+        column.metric(
+            f"{spec.label}: test accuracy" if np.isfinite(accuracy) else f"{spec.label}: test loss",
+            f"{accuracy:.1%}" if np.isfinite(accuracy) else f"{metrics['test_loss'][-1]:.4g}",
+            help=f"On the held-out points after {num_steps} steps.",
+        )
+        if trace.diverged_at is not None:
+            st.warning(
+                f"**{spec.label} diverged at step {trace.diverged_at}**: its weights, loss or "
+                "state became infinite or NaN. Lower its learning_rate or add clipping.",
+                icon=":material/warning:",
+            )
+
+    _chart(figs["boundary"])
+    st.caption(
+        "The network's output over the input plane (P(class 1)), one panel per optimizer, from "
+        "the same initial weights on the same minibatches. Filled points train, hollow points test."
+    )
+    _chart(figs["curves"])
+    st.subheader("Every weight has its own learning rate")
+    _chart(figs["rates"])
+    st.caption(
+        "For each layer, the median effective learning rate over its weights and biases (line) "
+        "and the band holding 80 % of them (10th to 90th percentile)."
+    )
+
+    step = st.slider(
+        "step",
+        min_value=1,
+        max_value=num_steps,
+        value=num_steps,
+        key="network.view_step",
+        help="The training step shown by the two figures below.",
+    )
+    pairs = [(spec.label, trace) for spec, trace in zip(optimizers, traces)]
+    _chart(netviz.rate_distribution_figure(pairs, step))
+    colour_by = st.segmented_control(
+        "Colour the edges by",
+        ["effective learning rate", "weight"],
+        default="effective learning rate",
+        key="network.colour_by",
+    )
+    graph_columns = st.columns(len(optimizers))
+    sizes = [layer[0] for layer in netviz.layer_sizes(traces[0].params)]
+    sizes.append(netviz.layer_sizes(traces[0].params)[-1][1])
+    for column, (label, trace) in zip(graph_columns, pairs):
+        with column:
+            if colour_by == "weight":
+                values = netviz.kernel_values_at(trace.params, step)
+                fig = netviz.network_graph_figure(
+                    sizes,
+                    values,
+                    f"{label}: weights at step {step}",
+                    "weight",
+                    colorscale="RdBu",
+                    symmetric=True,
+                )
+            else:
+                values = netviz.log10_kernel_rates(trace.effective_lr, step)
+                fig = netviz.network_graph_figure(
+                    sizes,
+                    values,
+                    f"{label}: effective learning rates at step {step}",
+                    "learning rate",
+                    vrange=_log_rate_range(traces),
+                    log10_ticks=True,
+                )
+            _chart(fig)
+
+
+def _log_rate_range(traces: tuple) -> tuple[float, float]:
+    """One colour range for every optimizer and step, so edge colours compare across both."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = [
+            np.log10(np.asarray(layer["kernel"], np.float64))
+            for trace in traces
+            for layer in trace.effective_lr
+        ]
+    return value_range(logs)
