@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import validation as check
-from .base import Optimizer
+from .base import Optimizer, shared_arguments
 
 
 class AdadeltaSlots(NamedTuple):
@@ -53,26 +53,14 @@ class Adadelta(Optimizer):
         gradient_accumulation_steps: int | None = None,
         **kwargs: Any,
     ) -> None:
-        rho_value = check.real("rho", rho, low=0.0, high=1.0)
         self._setup(
             {
-                "rho": rho_value,
+                "rho": check.real("rho", rho, low=0.0, high=1.0),
                 "one_minus_rho": 1.0 - np.asarray(rho, np.float64),
                 "epsilon": check.real("epsilon", epsilon, low=0.0),
             },
             {},
-            learning_rate=learning_rate,
-            weight_decay=weight_decay,
-            clipnorm=clipnorm,
-            clipvalue=clipvalue,
-            global_clipnorm=global_clipnorm,
-            use_ema=use_ema,
-            ema_momentum=ema_momentum,
-            ema_overwrite_frequency=ema_overwrite_frequency,
-            name=name,
-            loss_scale_factor=loss_scale_factor,
-            gradient_accumulation_steps=gradient_accumulation_steps,
-            kwargs=kwargs,
+            **shared_arguments(locals()),
         )
 
     def _update_leaf(self, g, w, avg_sq_grad, avg_sq_update, *, lr, iterations):

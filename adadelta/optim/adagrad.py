@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from . import validation as check
-from .base import Optimizer
+from .base import Optimizer, shared_arguments
 
 
 class AdagradSlots(NamedTuple):
@@ -60,18 +60,7 @@ class Adagrad(Optimizer):
                 "epsilon": check.real("epsilon", epsilon, low=0.0),
             },
             {},
-            learning_rate=learning_rate,
-            weight_decay=weight_decay,
-            clipnorm=clipnorm,
-            clipvalue=clipvalue,
-            global_clipnorm=global_clipnorm,
-            use_ema=use_ema,
-            ema_momentum=ema_momentum,
-            ema_overwrite_frequency=ema_overwrite_frequency,
-            name=name,
-            loss_scale_factor=loss_scale_factor,
-            gradient_accumulation_steps=gradient_accumulation_steps,
-            kwargs=kwargs,
+            **shared_arguments(locals()),
         )
 
     def _init_slots(self, params):

@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import validation as check
-from .base import Optimizer
+from .base import Optimizer, shared_arguments
 
 
 class AdamSlots(NamedTuple):
@@ -67,18 +67,7 @@ class Adam(Optimizer):
                 "epsilon": check.real("epsilon", epsilon, low=0.0),
             },
             {"amsgrad": check.boolean("amsgrad", amsgrad)},
-            learning_rate=learning_rate,
-            weight_decay=weight_decay,
-            clipnorm=clipnorm,
-            clipvalue=clipvalue,
-            global_clipnorm=global_clipnorm,
-            use_ema=use_ema,
-            ema_momentum=ema_momentum,
-            ema_overwrite_frequency=ema_overwrite_frequency,
-            name=name,
-            loss_scale_factor=loss_scale_factor,
-            gradient_accumulation_steps=gradient_accumulation_steps,
-            kwargs=kwargs,
+            **shared_arguments(locals()),
         )
 
     def _update_leaf(self, g, w, m, v, v_hat, *, lr, iterations):

@@ -107,6 +107,27 @@ def _takes_step(fn: Callable) -> bool:
     return len(positional) == 1 or (not positional and variadic)
 
 
+SHARED_ARGUMENTS = (
+    "learning_rate",
+    "weight_decay",
+    "clipnorm",
+    "clipvalue",
+    "global_clipnorm",
+    "use_ema",
+    "ema_momentum",
+    "ema_overwrite_frequency",
+    "name",
+    "loss_scale_factor",
+    "gradient_accumulation_steps",
+    "kwargs",
+)
+
+
+def shared_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The arguments every optimizer passes to ``Optimizer._setup``, picked from its locals()."""
+    return {name: arguments[name] for name in SHARED_ARGUMENTS}
+
+
 class Optimizer:
     """Base class: the Keras pipeline around an update rule.
 

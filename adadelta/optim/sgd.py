@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import validation as check
-from .base import Optimizer
+from .base import Optimizer, shared_arguments
 
 
 class SGDSlots(NamedTuple):
@@ -61,18 +61,7 @@ class SGD(Optimizer):
                 "nesterov": check.boolean("nesterov", nesterov),
                 "uses_momentum": bool(np.all(momentum_value != 0)),
             },
-            learning_rate=learning_rate,
-            weight_decay=weight_decay,
-            clipnorm=clipnorm,
-            clipvalue=clipvalue,
-            global_clipnorm=global_clipnorm,
-            use_ema=use_ema,
-            ema_momentum=ema_momentum,
-            ema_overwrite_frequency=ema_overwrite_frequency,
-            name=name,
-            loss_scale_factor=loss_scale_factor,
-            gradient_accumulation_steps=gradient_accumulation_steps,
-            kwargs=kwargs,
+            **shared_arguments(locals()),
         )
 
     def _update_leaf(self, g, w, velocity, *, lr, iterations):
