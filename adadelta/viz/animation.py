@@ -23,6 +23,14 @@ def frame_name(step: int) -> str:
     return str(int(step))
 
 
+def scatter_update(x, y=None) -> dict:
+    """A frame's new data for a scatter trace, as a plain dict (skips Plotly's validation)."""
+    update = {"type": "scatter", "x": x}
+    if y is not None:
+        update["y"] = y
+    return update
+
+
 def _play_args(duration: float) -> list:
     return [
         None,
@@ -57,8 +65,9 @@ def animate(
         slider_y: vertical position of the scrubber, in paper coordinates.
     """
     traces = [int(i) for i in traces]
+    # Plain dicts: constructing a validated go.Scatter per frame costs ~2 ms each.
     fig.frames = [
-        go.Frame(name=frame_name(step), data=list(data), traces=traces)
+        {"name": frame_name(step), "data": list(data), "traces": traces}
         for step, data in zip(steps, frame_data)
     ]
     still = {"frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}}

@@ -15,7 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from adadelta.problems import Objective
-from adadelta.viz.animation import animate
+from adadelta.viz.animation import animate, scatter_update
 from adadelta.viz.frames import thin_trail
 from adadelta.viz.heights import Heights, sample
 from adadelta.viz.layout import add_notes, finish_layout
@@ -136,15 +136,15 @@ class _Moving:
         self.trail = trail
         self.current = current
 
-    def frame(self, frame_steps: np.ndarray, k: int) -> list[go.Scatter]:
-        """The new trail (and current point) at frame ``k``."""
+    def frame(self, frame_steps: np.ndarray, k: int) -> list[dict]:
+        """The new trail (and current point) at frame ``k``, as plain trace dicts."""
         now = min(int(frame_steps[k]), self.last)
         earlier = frame_steps[: k + 1]
         shown = thin_trail(np.union1d(earlier[earlier < now], [now]), TRAIL_POINTS)
-        data = [go.Scatter(x=self.points[shown, 0], y=self.points[shown, 1])]
+        data = [scatter_update(self.points[shown, 0], self.points[shown, 1])]
         if self.current is not None:
             data.append(
-                go.Scatter(x=self.points[now : now + 1, 0], y=self.points[now : now + 1, 1])
+                scatter_update(self.points[now : now + 1, 0], self.points[now : now + 1, 1])
             )
         return data
 
@@ -322,7 +322,7 @@ def contour_figure(
         frame_data.append([item for path in moving for item in path.frame(steps, k)])
     if frame_data:
         for index, item in zip(traces, frame_data[0]):
-            fig.data[index].update(x=item.x, y=item.y)
+            fig.data[index].update(x=item["x"], y=item["y"])
         animate(fig, steps, frame_data, traces, slider_y=-0.14)
 
     (xmin, xmax), (ymin, ymax) = objective.domain

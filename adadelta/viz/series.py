@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from adadelta.viz.animation import animate
+from adadelta.viz.animation import animate, scatter_update
 from adadelta.viz.layout import add_notes, finish_layout
 from adadelta.viz.runs import Run, diverged_at, num_steps
 from adadelta.viz.sampling import series_indices
@@ -225,7 +225,7 @@ def finish(
     fig.update_xaxes(range=[0, max(last, 1)], autorange=False)
     fig.update_xaxes(title="step (number of optimizer calls)", row=plot.panels, col=1)
     frame_data = [
-        [go.Scatter(x=[int(step), int(step)]) for _ in cursors] for step in np.asarray(frames)
+        [scatter_update([int(step), int(step)]) for _ in cursors] for step in np.asarray(frames)
     ]
     animate(fig, np.asarray(frames), frame_data, cursors, slider_y=-0.2)
     add_notes(fig, notes, y=1.0)
