@@ -104,4 +104,4 @@ def side_by_side(
             merged["data"] = list(merged.get("data", [])) + list(other.to_plotly_json()["data"])
             merged["traces"] = list(merged.get("traces", [])) + [i + shift for i in other.traces]
         frames.append(merged)
-    return go.Figure(data=traces, layout=layout, frames=frames, skip_invalid=False)
+    return go.Figure(data=traces, layout=layout, frames=frames)
