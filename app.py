@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="Adadelta Lab", page_icon=":material/trending_down:", layout="wide")
+# No page_icon: a Material icon favicon is fetched from a font CDN, which offline classrooms lack.
+st.set_page_config(page_title="Adadelta Lab", layout="wide")
 
 navigation = st.navigation(
     [

@@ -50,14 +50,14 @@ def eager_loop(objective, params, optimizer, num_steps, key):
 )
 def test_scan_equals_eager_loop(optimizer):
     # XLA fuses the compiled scan differently from eager dispatch: last-bit differences, which
-    # a gentle objective keeps from growing.
+    # a gentle objective keeps small (momentum still carries them: 2e-6 seen after 40 steps).
     key = jax.random.key(3)
     (trace,) = engine.run(gentle, START, optimizer, 40, key=key)
     path, losses, state = eager_loop(gentle, jnp.asarray(START), optimizer, 40, key)
-    np.testing.assert_allclose(trace.params, path, rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(trace.loss[:-1], losses, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(trace.params, path, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(trace.loss[:-1], losses, rtol=1e-5, atol=1e-6)
     for recorded, final in zip(jax.tree.leaves(trace.slots), jax.tree.leaves(state.slots)):
-        np.testing.assert_allclose(recorded[-1], final, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(recorded[-1], final, rtol=1e-5, atol=1e-6)
 
 
 def test_trace_shapes_and_contents():

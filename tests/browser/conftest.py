@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,6 +50,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 VIEWPORT = {"width": 1400, "height": 1000}
+
+# Opened on a page URL such as /surfaces, Streamlit's frontend first probes
+# /surfaces/_stcore/health and /surfaces/_stcore/host-config to find the server's base path,
+# gets 404s and retries at /_stcore/ (streamlit/streamlit#7074); Chromium logs each 404 as a
+# console error. Only these probes are ignored: a 404 anywhere else is still an error.
+_BASE_PATH_PROBE = re.compile(r"^/.+/_stcore/(health|host-config)$")
 
 SERVER_START_TIMEOUT_S = 60.0
 # The first run of a page may compile JAX functions (~10 s on a slow machine): be generous.
@@ -245,6 +253,10 @@ def page(browser: Browser) -> Iterator[Page]:
         def on_console(message: ConsoleMessage) -> None:
             if message.type == "error":
                 where = message.location.get("url", "")
+                if "status of 404" in message.text and _BASE_PATH_PROBE.match(
+                    urllib.parse.urlsplit(where).path
+                ):
+                    return
                 errors.append(f"console.error: {message.text}" + (f" ({where})" if where else ""))
 
         new_page.on("pageerror", on_page_error)
