@@ -2,6 +2,10 @@
 
 import streamlit as st
 
+from adadelta.ui.routing import require_navigation
+
+require_navigation()
+
 st.title("Adadelta Lab")
 st.markdown(
     """

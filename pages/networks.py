@@ -4,7 +4,10 @@ import streamlit as st
 
 from adadelta.problems import DATASETS
 from adadelta.ui import build, controls, figures, panels, state
+from adadelta.ui.routing import require_navigation
 from adadelta.ui.widgets import render_group
+
+require_navigation()
 
 st.title("Small-network trainer")
 st.markdown(

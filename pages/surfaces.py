@@ -6,7 +6,10 @@ import streamlit as st
 
 from adadelta.problems import FormulaError
 from adadelta.ui import build, controls, figures, panels, state
+from adadelta.ui.routing import require_navigation
 from adadelta.ui.widgets import render, render_group
+
+require_navigation()
 
 st.title("Loss-surface explorer")
 st.markdown(

@@ -24,7 +24,7 @@ def _ref(axis_letter: str, number: int) -> str:
 
 
 def side_by_side(
-    left: go.Figure, right: go.Figure, *, split: float = 0.56, gap: float = 0.09, title: str
+    left: go.Figure, right: go.Figure, *, split: float = 0.56, gap: float = 0.1, title: str
 ) -> go.Figure:
     """Merges ``right`` into ``left``'s canvas; frames with equal names are merged.
 
@@ -54,7 +54,7 @@ def side_by_side(
         layout.setdefault(key, {})
         if key.startswith("x"):
             layout[key]["domain"] = place(layout[key].get("domain"), 0.0, split - gap)
-    right_lo = split + gap / 3
+    right_lo = split + 0.7 * gap
     for key, axis in right_layout.items():
         if not _AXIS.match(key):
             continue
@@ -87,6 +87,11 @@ def side_by_side(
     layout["height"] = max(left_layout.get("height") or 0, right_layout.get("height") or 0) or None
 
     traces = [trace.to_plotly_json() for trace in left.data]
+    for trace in traces:
+        # The left figure's colour bar sits in the gap, beside its own plot.
+        colorbar = (trace.get("marker") or {}).get("colorbar")
+        if colorbar is not None:
+            colorbar.update(x=split - gap + 0.012, xanchor="left", thickness=14)
     shift = len(traces)
     for trace in right.data:
         trace = trace.to_plotly_json()
