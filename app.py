@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-# No page_icon: a Material icon favicon is fetched from a font CDN, which offline classrooms lack.
-st.set_page_config(page_title="Adadelta Lab", layout="wide")
+# An emoji favicon is drawn inline; without one, Streamlit fetches the pages' Material icons as
+# favicons from a font CDN, which offline classrooms cannot reach.
+st.set_page_config(page_title="Adadelta Lab", page_icon="📉", layout="wide")
 
 navigation = st.navigation(
     [

@@ -5,7 +5,7 @@ import streamlit as st
 from adadelta.problems import DATASETS
 from adadelta.ui import build, controls, figures, panels, state
 from adadelta.ui.routing import require_navigation
-from adadelta.ui.widgets import render_group
+from adadelta.ui.widgets import plain, render_group
 
 require_navigation()
 
@@ -50,12 +50,12 @@ errors = []
 try:
     build.network(network)
 except ValueError as error:
-    errors.append(f"**Data or network:** {error}")
+    errors.append(f"**Data or network:** {plain(error)}")
 for spec in specs:
     try:
         build.optimizer(spec)
     except ValueError as error:
-        errors.append(f"**{spec.label}:** {error}")
+        errors.append(f"**{spec.label}:** {plain(error)}")
 for message in errors:
     st.error(message, icon=":material/error:")
 

@@ -7,7 +7,7 @@ import streamlit as st
 from adadelta.problems import FormulaError
 from adadelta.ui import build, controls, figures, panels, state
 from adadelta.ui.routing import require_navigation
-from adadelta.ui.widgets import render, render_group
+from adadelta.ui.widgets import plain, render, render_group
 
 require_navigation()
 
@@ -28,12 +28,9 @@ figures.apply_contour_click(st.session_state)
 with st.sidebar:
     st.subheader("Surface")
     surface = render(controls.SURFACE, "problem")
-    problem_values = render_group(controls.PROBLEM, "problem")
-    if surface == "custom":
-        formula = problem_values["formula"]
-    else:
-        formula = ""
-        st.session_state.setdefault("problem.formula", controls.PROBLEM[0].default)
+    formula_control, *others = controls.PROBLEM
+    formula = render(formula_control, "problem") if surface == "custom" else ""
+    problem_values = render_group(others, "problem")
     surface_values = render_group(controls.surface_controls(surface), f"surface.{surface}")
     kind, lr_values, rule = panels.adadelta_panel()
     pipeline = panels.pipeline_panel()
@@ -58,13 +55,13 @@ errors = []
 try:
     objective = build.objective(problem)
 except (ValueError, FormulaError) as error:
-    errors.append(f"**Surface:** {error}")
+    errors.append(f"**Surface:** {plain(error)}")
     objective = None
 for spec in specs:
     try:
         build.optimizer(spec)
     except ValueError as error:
-        errors.append(f"**{spec.label}:** {error}")
+        errors.append(f"**{spec.label}:** {plain(error)}")
 for message in errors:
     st.error(message, icon=":material/error:")
 

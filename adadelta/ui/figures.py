@@ -15,6 +15,7 @@ from adadelta.viz.combine import side_by_side
 from adadelta.viz.network_graph import value_range
 
 from . import build, compute
+from .widgets import plain
 
 CONTOUR_KEY = "surfaces.contour"
 _LAST_CLICK = "_surfaces_last_click"
@@ -44,7 +45,7 @@ def learning_rate_preview(kind: str, values: dict[str, Any], num_steps: int) -> 
     try:
         steps, rates = compute.learning_rate_preview(kind, build.frozen(values), num_steps)
     except ValueError as error:
-        st.error(f"**learning_rate:** {error}", icon=":material/error:")
+        st.error(f"**learning_rate:** {plain(error)}", icon=":material/error:")
         return
     st.plotly_chart(
         viz.schedule_preview_figure(steps, rates, f"learning_rate: {kind}"),
@@ -105,6 +106,13 @@ def surface_results(
     traces = compute.simulate(problem, optimizers, start, num_steps, seed)
     figs = surface_figures(problem, optimizers, start, num_steps, seed)
 
+    _chart(figs["main"], key=CONTOUR_KEY, on_select="rerun", selection_mode="points")
+    st.caption(
+        "▶ Play animates the paths and moves the cursor over the learning rates in step. "
+        "Click anywhere on the surface to start there. The effective learning rate is the "
+        "factor with which a dimension's gradient became its step (Adadelta: "
+        "η·√(E[Δx²]+ε)/√(E[g²]+ε); Adagrad: η/√(Σg²+ε))."
+    )
     columns = st.columns(len(optimizers))
     for column, spec, trace in zip(columns, optimizers, traces):
         final = float(trace.loss[-1])
@@ -122,13 +130,6 @@ def surface_results(
                 icon=":material/warning:",
             )
 
-    _chart(figs["main"], key=CONTOUR_KEY, on_select="rerun", selection_mode="points")
-    st.caption(
-        "▶ Play animates the paths and moves the cursor over the learning rates in step. "
-        "Click anywhere on the surface to start there. The effective learning rate is the "
-        "factor with which a dimension's gradient became its step (Adadelta: "
-        "η·√(E[Δx²]+ε)/√(E[g²]+ε); Adagrad: η/√(Σg²+ε))."
-    )
     surface_tab, loss_tab, slots_tab = st.tabs(["3-D view", "Loss", "Accumulators"])
     with surface_tab:
         _chart(figs["surface3d"])
@@ -178,13 +179,15 @@ def network_results(
     traces = compute.train(network, optimizers, num_steps)
     figs = network_figures(network, optimizers, num_steps)
 
+    classification = build.network(network)[0].task == "classification"
     columns = st.columns(len(optimizers))
     for column, spec, trace in zip(columns, optimizers, traces):
         metrics = figs["metrics"][spec.label]
-        accuracy = metrics["test_acc"][-1]
+        value = metrics["test_acc" if classification else "test_loss"][-1]
+        shown = f"{value:.1%}" if classification else f"{value:.4g}"
         column.metric(
-            f"{spec.label}: test accuracy" if np.isfinite(accuracy) else f"{spec.label}: test loss",
-            f"{accuracy:.1%}" if np.isfinite(accuracy) else f"{metrics['test_loss'][-1]:.4g}",
+            f"{spec.label}: test {'accuracy' if classification else 'loss'}",
+            shown if np.isfinite(value) and trace.diverged_at is None else "diverged",
             help=f"On the held-out points after {num_steps} steps.",
         )
         if trace.diverged_at is not None:
@@ -195,9 +198,11 @@ def network_results(
             )
 
     _chart(figs["boundary"])
+    output = "P(class 1)" if classification else "the predicted value"
     st.caption(
-        "The network's output over the input plane (P(class 1)), one panel per optimizer, from "
-        "the same initial weights on the same minibatches. Filled points train, hollow points test."
+        f"Press ▶ Play to watch it learn: the network's output over the input plane ({output}), "
+        "one panel per optimizer, from the same initial weights on the same minibatches. "
+        "Filled points train, hollow points test."
     )
     _chart(figs["curves"])
     st.subheader("Every weight has its own learning rate")
@@ -221,6 +226,7 @@ def network_results(
         "Colour the edges by",
         ["effective learning rate", "weight"],
         default="effective learning rate",
+        required=True,
         key="network.colour_by",
     )
     graph_columns = st.columns(len(optimizers))

@@ -55,3 +55,9 @@ def render(control: Control, group: str, where: Any = st) -> Any:
 def render_group(controls: Sequence[Control], group: str, where: Any = st) -> dict[str, Any]:
     """Draws a group of controls; returns ``{keras_name: value}``."""
     return {control.name: render(control, group, where) for control in controls}
+
+
+def plain(text: object) -> str:
+    """Text shown verbatim inside Streamlit Markdown (e.g. ``__import__`` in an error)."""
+    special = "\\`*_{}[]<>()#+-.!|$~"
+    return "".join("\\" + c if c in special else c for c in str(text))

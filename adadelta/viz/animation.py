@@ -121,6 +121,8 @@ def animate(
                 "y": slider_y,
                 "yanchor": "top",
                 "pad": {"t": 0, "b": 0},
+                "ticklen": 0,
+                "minorticklen": 0,
                 "currentvalue": {"prefix": "Step ", "visible": True, "xanchor": "right"},
                 "steps": [
                     {

@@ -24,7 +24,7 @@ def _ref(axis_letter: str, number: int) -> str:
 
 
 def side_by_side(
-    left: go.Figure, right: go.Figure, *, split: float = 0.56, gap: float = 0.1, title: str
+    left: go.Figure, right: go.Figure, *, split: float = 0.56, gap: float = 0.14, title: str
 ) -> go.Figure:
     """Merges ``right`` into ``left``'s canvas; frames with equal names are merged.
 

@@ -162,7 +162,7 @@ def _add_run(fig: go.Figure, run: Run, style: LineStyle, frame_steps: np.ndarray
             customdata=keep.astype(np.int32),
             mode="lines",
             line={**line, "width": 1.5},
-            opacity=0.35,
+            opacity=0.6,
             name=f"{run.label} (whole path)",
             legendgroup=run.label,
             showlegend=False,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from adadelta.viz.runs import Run, divergence_note, per_step, run_frames
+from adadelta.viz.runs import Run, divergence_note, num_steps, per_step, run_frames
 from adadelta.viz.series import (
     add_divergence,
     add_series,
@@ -131,7 +131,10 @@ def effective_lr_figure(
         if hint is not None:
             hints.append((hint, style.colour))
 
+    span = max(num_steps(run.trace) for run in runs)
     for (text, step, value, panel), colour in hints:
+        # Point the text into the panel, so it never spills across the neighbouring figure.
+        inward = 1 if step < 0.5 * span else -1
         if value > 0:
             plot.fig.add_annotation(
                 text=text,
@@ -141,9 +144,9 @@ def effective_lr_figure(
                 col=1,
                 showarrow=True,
                 arrowhead=2,
-                ax=-30,
+                ax=30 * inward,
                 ay=-28,
-                xanchor="right",
+                xanchor="left" if inward > 0 else "right",
                 font={"color": colour, "size": 12},
                 bgcolor="rgba(255,255,255,0.8)",
             )
