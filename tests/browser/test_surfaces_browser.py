@@ -281,3 +281,23 @@ def test_cold_deep_link_runs_the_entry_point(fresh_server: str, page: Page) -> N
     expect(alert).to_have_count(1)
     expect(alert).to_contain_text("not allowed")
     assert_no_js_errors(page)
+
+
+def test_a_click_on_the_surface_moves_the_start(app_server: str, page: Page) -> None:
+    """Clicking the contour (an invisible point grid answers) sets x0 and y0 to that point."""
+    chart = open_surfaces(page, app_server)
+    x0 = page.get_by_role("spinbutton", name="x0")
+    y0 = page.get_by_role("spinbutton", name="y0")
+    before = (x0.input_value(), y0.input_value())
+    box = chart.locator(".nsewdrag").first.bounding_box()
+    assert box is not None
+    # Rosenbrock's plot spans x in [-2, 2], y in [-1, 3]: this is near (1, 2).
+    page.mouse.click(box["x"] + 0.75 * box["width"], box["y"] + 0.25 * box["height"])
+    expect(x0).not_to_have_value(before[0], timeout=APP_RUN_TIMEOUT_MS)
+    wait_for_app(page)
+    x, y = float(x0.input_value()), float(y0.input_value())
+    assert (x, y) != (float(before[0]), float(before[1]))
+    assert abs(x - 1.0) < 0.2 and abs(y - 2.0) < 0.2
+    main_chart(page)
+    assert_no_streamlit_error(page)
+    assert_no_js_errors(page)
