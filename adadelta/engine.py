@@ -189,6 +189,14 @@ def _check_run_args(optimizers: Sequence[Optimizer], num_steps: int) -> tuple[Op
     return optimizers
 
 
+def _arguments(objective, params, optimizers, num_steps, key) -> tuple:
+    """Validated, canonical (objective, params, optimizers, key) for the jitted runners."""
+    optimizers = _check_run_args(optimizers, num_steps)
+    key = jax.random.key(key) if isinstance(key, (int, np.integer)) else key
+    params = jax.tree.map(lambda x: jnp.asarray(x, jnp.float32), params)
+    return _as_pytree_callable(objective), params, optimizers, key
+
+
 def _to_numpy(traces, batched: bool):
     traces = jax.device_get(traces)
     out = []
@@ -223,14 +231,8 @@ def run(
     Returns:
         One ``Trace`` per optimizer, as NumPy arrays.
     """
-    optimizers = _check_run_args(optimizers, num_steps)
-    key = jax.random.key(key) if isinstance(key, (int, np.integer)) else key
-    params = jax.tree.map(lambda x: jnp.asarray(x, jnp.float32), params)
     traces = _run_jit(
-        _as_pytree_callable(objective),
-        params,
-        optimizers,
-        key,
+        *_arguments(objective, params, optimizers, num_steps, key),
         num_steps=int(num_steps),
         record=_check_record(record),
     )
@@ -254,16 +256,10 @@ def sweep(
     ``batched_optimizers``: every optimizer's leaves carry a leading batch axis (many settings,
     e.g. from ``grid``). When both are batched the batch sizes must agree.
     """
-    optimizers = _check_run_args(optimizers, num_steps)
     if not (batched_params or batched_optimizers):
         raise ValueError("sweep needs batched_params or batched_optimizers (or both) to be True.")
-    key = jax.random.key(key) if isinstance(key, (int, np.integer)) else key
-    params = jax.tree.map(lambda x: jnp.asarray(x, jnp.float32), params)
     traces = _sweep_jit(
-        _as_pytree_callable(objective),
-        params,
-        optimizers,
-        key,
+        *_arguments(objective, params, optimizers, num_steps, key),
         num_steps=int(num_steps),
         record=_check_record(record),
         params_axis=0 if batched_params else None,

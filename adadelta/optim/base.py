@@ -297,18 +297,7 @@ class Optimizer:
 
     # ----- configuration -------------------------------------------------------------------
 
-    _SHARED_ARGS = (
-        "weight_decay",
-        "clipnorm",
-        "clipvalue",
-        "global_clipnorm",
-        "use_ema",
-        "ema_momentum",
-        "ema_overwrite_frequency",
-        "name",
-        "loss_scale_factor",
-        "gradient_accumulation_steps",
-    )
+    _SHARED_ARGS = tuple(a for a in SHARED_ARGUMENTS if a not in ("learning_rate", "kwargs"))
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
