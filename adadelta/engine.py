@@ -321,11 +321,3 @@ def grid(optimizer: Optimizer, **axes: Sequence[Any]) -> tuple[Optimizer, tuple[
             full = np.broadcast_to(base, shape + base.shape)
         batched.append(np.ascontiguousarray(full).reshape((size, *base.shape)))
     return jax.tree.unflatten(treedef, batched), shape
-
-
-def stack(optimizers: Sequence[Optimizer]) -> Optimizer:
-    """Stacks optimizers of one structure into one batched optimizer (for ``sweep``)."""
-    structures = {jax.tree.structure(o) for o in optimizers}
-    if len(structures) != 1:
-        raise ValueError("stack needs optimizers of one kind with the same features switched on.")
-    return jax.tree.map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *optimizers)
