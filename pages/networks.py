@@ -18,9 +18,7 @@ st.markdown(
     "clipping and the EMA have visible effects."
 )
 
-url_problems = state.load(controls.network_page_controls())
-if url_problems:
-    st.warning("Some link parameters were ignored: " + "; ".join(url_problems) + ".")
+state.load_and_report(controls.network_page_controls())
 
 with st.sidebar:
     st.subheader("Data and network")
@@ -51,11 +49,7 @@ try:
     build.network(network)
 except ValueError as error:
     errors.append(f"**Data or network:** {plain(error)}")
-for spec in specs:
-    try:
-        build.optimizer(spec)
-    except ValueError as error:
-        errors.append(f"**{spec.label}:** {plain(error)}")
+errors += panels.optimizer_errors(specs)
 for message in errors:
     st.error(message, icon=":material/error:")
 

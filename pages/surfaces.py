@@ -19,9 +19,7 @@ st.markdown(
     "Adagrad's can only shrink; Adadelta's can grow again."
 )
 
-url_problems = state.load(controls.surface_page_controls())
-if url_problems:
-    st.warning("Some link parameters were ignored: " + "; ".join(url_problems) + ".")
+state.load_and_report(controls.surface_page_controls())
 
 figures.apply_contour_click(st.session_state)
 
@@ -57,11 +55,7 @@ try:
 except (ValueError, FormulaError) as error:
     errors.append(f"**Surface:** {plain(error)}")
     objective = None
-for spec in specs:
-    try:
-        build.optimizer(spec)
-    except ValueError as error:
-        errors.append(f"**{spec.label}:** {plain(error)}")
+errors += panels.optimizer_errors(specs)
 for message in errors:
     st.error(message, icon=":material/error:")
 

@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 
 from . import build, controls
-from .widgets import render, render_group
+from .widgets import plain, render, render_group
 
 PRESETS = {
     "Zeiler paper": {"learning_rate": 1.0, "rho": 0.95, "epsilon": 1e-6},
@@ -110,3 +110,14 @@ def first_step_size(learning_rate: float, rho: float, epsilon: float) -> float:
     if rho >= 1:
         return math.nan
     return abs(learning_rate) * math.sqrt(epsilon / (1 - rho))
+
+
+def optimizer_errors(optimizers: tuple[build.OptimizerSpec, ...]) -> list[str]:
+    """One Markdown message per optimizer whose arguments are invalid."""
+    errors = []
+    for spec in optimizers:
+        try:
+            build.optimizer(spec)
+        except ValueError as error:
+            errors.append(f"**{spec.label}:** {plain(error)}")
+    return errors

@@ -59,3 +59,10 @@ def _encode(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ",".join(map(str, value))
     return str(value)
+
+
+def load_and_report(pairs: Iterable[tuple[str, Control]]) -> None:
+    """``load``, then one warning naming every ignored link parameter."""
+    problems = load(pairs)
+    if problems:
+        st.warning("Some link parameters were ignored: " + "; ".join(problems) + ".")
