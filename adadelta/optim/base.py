@@ -1,7 +1,7 @@
 """The Keras 3 ``apply()`` pipeline, written once for every update rule.
 
 An optimizer is an immutable JAX pytree. Its numeric hyperparameters are leaves (float32 or
-int32 NumPy scalars), so a jitted function that takes the optimizer as an argument reuses its
+int32 scalar arrays, already on the device), so a jitted function that takes the optimizer as an argument reuses its
 compiled code when any of them changes; which features are switched on (weight decay, the kind
 of clipping, EMA, loss scaling, accumulation, the kind of learning rate) is static and is part
 of the tree structure.
@@ -85,6 +85,8 @@ class StepInfo(NamedTuple):
 
 
 def _python(value: Any) -> Any:
+    if isinstance(value, jax.Array):
+        value = np.asarray(value)
     if isinstance(value, np.ndarray) and value.ndim == 0:
         return value.item()
     if isinstance(value, np.ndarray):
@@ -166,6 +168,7 @@ class Optimizer:
 
     _leaves: dict[str, Any]
     _flags: dict[str, Any]
+    _aux: tuple
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -272,27 +275,30 @@ class Optimizer:
                 what="an integer >= 2 (or None or 0 to switch accumulation off)",
             )
 
-        self._leaves = leaves
+        # The leaves live on the device, so a jitted call does not copy them there every time;
+        # the arguments as given (Python and NumPy values) are kept for get_config and repr.
+        self._given = leaves
+        self._leaves = jax.tree.map(jnp.asarray, leaves)
         self._flags = flags
+        # Non-hashable flag values (e.g. an unused ema_momentum array) are kept by identity. The
+        # flags never change, so the static part of the pytree is built once, not on every call.
+        self._aux = tuple(
+            (k, v if isinstance(v, (bool, str, int, float, type(None))) or callable(v) else id(v))
+            for k, v in sorted(flags.items())
+        )
 
     def _tree_flatten(self):
-        return (self._leaves,), self._aux()
+        return (self._leaves,), self._aux
 
     def _tree_flatten_with_keys(self):
-        return ((jax.tree_util.GetAttrKey("_leaves"), self._leaves),), self._aux()
-
-    def _aux(self) -> tuple:
-        # Non-hashable flag values (e.g. an unused ema_momentum array) are kept by identity.
-        return tuple(
-            (k, v if isinstance(v, (bool, str, int, float, type(None))) or callable(v) else id(v))
-            for k, v in sorted(self._flags.items())
-        )
+        return ((jax.tree_util.GetAttrKey("_leaves"), self._leaves),), self._aux
 
     @classmethod
     def _tree_unflatten(cls, aux, children):
         optimizer = object.__new__(cls)
         optimizer._leaves = children[0]
         optimizer._flags = dict(aux)
+        optimizer._aux = aux
         return optimizer
 
     # ----- configuration -------------------------------------------------------------------
@@ -302,12 +308,12 @@ class Optimizer:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        if name == "learning_rate":
-            if "learning_rate_fn" in self._flags:
-                return self._flags["learning_rate_fn"]
-            return _python(self._leaves["learning_rate"])
-        if name in self._leaves:
-            return _python(self._leaves[name])
+        if name == "learning_rate" and "learning_rate_fn" in self._flags:
+            return self._flags["learning_rate_fn"]
+        # An optimizer rebuilt from its leaves (by jax.tree.map, jit or grid) has no _given.
+        values = self.__dict__.get("_given", self._leaves)
+        if name in values:
+            return _python(values[name])
         if name in self._flags:
             return self._flags[name]
         if name in self._SHARED_ARGS or name in self._RULE_ARGS:
