@@ -4,7 +4,9 @@ Every configuration is run through real Keras (``tests/keras_oracle.py``) and th
 optimizer on the same initial weights and the same seeded gradient sequence (exact zeros, whole
 zero tensors and occasional large gradients so that every kind of clipping triggers). The
 variables after every call, the slots and EMA after the last call, ``iterations`` and the values
-after ``finalize_variable_values`` must agree to ``1e-6 * max(1, |keras|)`` elementwise.
+after ``finalize_variable_values`` must agree to ``1e-6 * max(1, |keras|)`` elementwise with
+Keras's eager ``apply`` or its jitted ``stateless_apply`` (which can disagree with each other by
+more than that; see ``KerasReference``).
 
 Features whose mistakes Adadelta's near scale-invariance hides (loss scaling, accumulation)
 run with a large epsilon (spec §2, §13).
@@ -270,9 +272,49 @@ def relative_error(ours, ref) -> float:
     return float(err.max(initial=0.0))
 
 
-def assert_close(ours, ref, what: str, rtol: float = RTOL) -> None:
-    err = relative_error(ours, ref)
-    assert err <= rtol, f"{what}: max relative error {err:.3g} > {rtol:g}"
+class KerasReference:
+    """Keras's results in one execution mode, with its other mode computed when needed.
+
+    Keras is defined only up to float32 rounding order: its eager ``apply`` and the jitted
+    ``stateless_apply`` that ``model.fit`` runs evaluate the same formulas with different
+    rounding (jitted, XLA fuses multiply-adds and uses an approximate rsqrt). Where many large
+    steps add up, the two drift apart by more than RTOL: with ``rho=1`` Adadelta is plain SGD,
+    and at ``learning_rate=1`` the two Keras modes differ by up to 3.8e-6 after 24 calls. So a
+    value matches Keras when it is within RTOL of Keras's result in either mode; the second
+    mode is run only when the first does not match (most configurations never need it). A real
+    mistake is orders of magnitude larger (see the negative controls below).
+    """
+
+    def __init__(self, name, kwargs, w0, grads, mode, *, finalize=False):
+        self._args = (name, kwargs, w0, grads)
+        self._mode, self._finalize = mode, finalize
+        self.result = keras_run(*self._args, finalize=finalize, mode=mode)
+        self._other = None
+
+    def other(self):
+        """The same run in Keras's other execution mode."""
+        if self._other is None:
+            mode = "jit" if self._mode == "eager" else "eager"
+            self._other = keras_run(*self._args, finalize=self._finalize, mode=mode)
+        return self._other
+
+    def assert_close(self, ours, path: tuple, what: str) -> None:
+        """Asserts ``ours`` matches ``result[path[0]][path[1]]...`` in one of Keras's modes."""
+        err = relative_error(ours, _select(self.result, path))
+        if err <= RTOL:
+            return
+        other_err = relative_error(ours, _select(self.other(), path))
+        assert other_err <= RTOL, (
+            f"{what}: max relative error {err:.3g} against Keras {self._mode}, "
+            f"{other_err:.3g} against Keras's other mode (> {RTOL:g})"
+        )
+
+
+def _select(result: dict[str, Any], path: tuple) -> Any:
+    value = result
+    for key in path:
+        value = value[key]
+    return value
 
 
 def keras_mode(kwargs: dict[str, Any]) -> str:
@@ -288,29 +330,30 @@ def check_against_keras(
 ) -> None:
     w0, grads = make_problem(seed, shapes=shapes)
     mode = keras_mode(kwargs)
-    keras_result = keras_run(name, kwargs, w0, grads, finalize=True, mode=mode)
+    reference = KerasReference(name, kwargs, w0, grads, mode, finalize=True)
+    keras_result = reference.result
     opt = getattr(adadelta, name)(**kwargs)
     trajectory, state, params = run_ours(opt, w0, grads, jit=(mode == "jit"), use_update=use_update)
-    for t, (ours_t, keras_t) in enumerate(zip(trajectory, keras_result["trajectory"])):
-        for i, (ours, ref) in enumerate(zip(ours_t, keras_t)):
-            assert_close(ours, ref, f"{name}({kwargs}) variable {i} after call {t + 1}")
+    for t, ours_t in enumerate(trajectory):
+        for i, ours in enumerate(ours_t):
+            what = f"{name}({kwargs}) variable {i} after call {t + 1}"
+            reference.assert_close(ours, ("trajectory", t, i), what)
     steps = kwargs.get("gradient_accumulation_steps") or 1
     assert int(state.count) == N_STEPS
     assert keras_result["iterations"][-1] == N_STEPS // steps
     for field, attribute in zip(state.slots._fields, SLOT_ATTRIBUTES[name]):
-        keras_slots = keras_result["slots"][attribute]
-        if not keras_slots:  # Keras does not create this slot for these settings
+        if not keras_result["slots"][attribute]:  # Keras does not create this slot here
             continue
-        for i, (ours, ref) in enumerate(
-            zip(jax.tree.leaves(getattr(state.slots, field)), keras_slots)
-        ):
-            assert_close(ours, ref, f"{name}({kwargs}) slot {field}[{i}]")
+        for i, ours in enumerate(jax.tree.leaves(getattr(state.slots, field))):
+            what = f"{name}({kwargs}) slot {field}[{i}]"
+            reference.assert_close(ours, ("slots", attribute, i), what)
     if keras_result["ema"] is not None:
-        for i, (ours, ref) in enumerate(zip(jax.tree.leaves(state.ema), keras_result["ema"])):
-            assert_close(ours, ref, f"{name}({kwargs}) EMA[{i}]")
+        for i, ours in enumerate(jax.tree.leaves(state.ema)):
+            reference.assert_close(ours, ("ema", i), f"{name}({kwargs}) EMA[{i}]")
     finalized = jax.tree.leaves(opt.finalize_variable_values(params, state))
-    for i, (ours, ref) in enumerate(zip(finalized, keras_result["finalized"])):
-        assert_close(ours, ref, f"{name}({kwargs}) finalized variable {i}")
+    for i, ours in enumerate(finalized):
+        what = f"{name}({kwargs}) finalized variable {i}"
+        reference.assert_close(ours, ("finalized", i), what)
 
 
 # ----- the generated configurations -------------------------------------------------------------
@@ -569,10 +612,11 @@ def test_corner_cases_match_keras(name, kwargs, special):
     w0, grads = _special_problem()
     if special is not None:
         grads[2][0][0, 1] = np.float32(special)
-    keras_result = keras_run(name, kwargs, w0, grads, mode="eager")
+    reference = KerasReference(name, kwargs, w0, grads, "eager")
     opt = getattr(adadelta, name)(**kwargs)
     for jit in (False, True):
         trajectory, _, _ = run_ours(opt, w0, grads, jit=jit)
-        for t, (ours_t, keras_t) in enumerate(zip(trajectory, keras_result["trajectory"])):
-            for i, (ours, ref) in enumerate(zip(ours_t, keras_t)):
-                assert_close(ours, ref, f"{name}({kwargs}) jit={jit} var {i} call {t + 1}")
+        for t, ours_t in enumerate(trajectory):
+            for i, ours in enumerate(ours_t):
+                what = f"{name}({kwargs}) jit={jit} var {i} call {t + 1}"
+                reference.assert_close(ours, ("trajectory", t, i), what)

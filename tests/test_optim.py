@@ -427,6 +427,25 @@ def test_adadelta_first_step_magnitude():
     np.testing.assert_allclose(delta[:3], approx[:3], rtol=1e-3)
 
 
+@pytest.mark.parametrize("jit", [False, True])
+@pytest.mark.parametrize("epsilon", [1e-10, 1e-7, 3e-5, 1e-2, 0.7])
+def test_adadelta_with_rho_one_is_exactly_sgd(epsilon, jit):
+    """ρ = 1 keeps both averages at 0, so RMS[Δx]/RMS[g] = √ε/√ε = 1 and Δ = −g (spec §2)."""
+    opt = Adadelta(learning_rate=1.0, rho=1.0, epsilon=epsilon)
+    rng = np.random.default_rng(0)
+    w = {"w": jnp.asarray(rng.normal(size=64), jnp.float32)}
+    state = opt.init(w)
+    step = jax.jit(opt.step) if jit else opt.step
+    for _ in range(3):
+        g = {"w": jnp.asarray(rng.normal(scale=10.0, size=64), jnp.float32)}
+        expected = np.asarray(w["w"]) - np.asarray(g["w"])  # one float32 subtraction
+        w, state, info = step(g, state, w)
+        np.testing.assert_array_equal(np.asarray(w["w"]), expected)
+        assert np.all(np.asarray(info.effective_lr["w"]) == 1.0)
+        assert not np.any(np.asarray(state.slots.avg_sq_grad["w"]))
+        assert not np.any(np.asarray(state.slots.avg_sq_update["w"]))
+
+
 def test_adadelta_near_scale_invariance():
     params, grads = make_problem(6, zeros=False)
     opt = Adadelta(learning_rate=1.0)

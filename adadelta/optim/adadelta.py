@@ -6,6 +6,7 @@ from typing import Any, NamedTuple
 
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from . import validation as check
 from .base import Optimizer, shared_arguments
@@ -66,9 +67,15 @@ class Adadelta(Optimizer):
     def _update_leaf(self, g, w, avg_sq_grad, avg_sq_update, *, lr, iterations):
         rho, one_minus_rho = self._leaf("rho"), self._leaf("one_minus_rho")
         epsilon = self._leaf("epsilon")
-        avg_sq_grad = rho * avg_sq_grad + one_minus_rho * jnp.square(g)
-        rms_update = jnp.sqrt(avg_sq_update + epsilon)  # RMS[Δx]ₜ₋₁
-        rms_grad = jnp.sqrt(avg_sq_grad + epsilon)  # RMS[g]ₜ
-        delta = -(rms_update * g) / rms_grad
-        avg_sq_update = rho * avg_sq_update + one_minus_rho * jnp.square(delta)
-        return w + lr * delta, (avg_sq_grad, avg_sq_update), lr * rms_update / rms_grad
+        avg_sq_grad = one_minus_rho * jnp.square(g) + rho * avg_sq_grad  # E[g²]ₜ
+        # The per-dimension rate RMS[Δx]ₜ₋₁ / RMS[g]ₜ = 1 / √((E[g²]ₜ + ε) / (E[Δx²]ₜ₋₁ + ε)).
+        # Keras evaluates Δ = −(RMS[Δx]·g) / RMS[g]; this is the same quantity up to float32
+        # rounding, arranged so that only one multiply-add and one rsqrt wait for this step's
+        # gradient: the reciprocal of E[Δx²]ₜ₋₁ + ε is known before the gradient arrives.
+        inverse = 1 / (avg_sq_update + epsilon)
+        # ε / (E[Δx²] + ε), written as 0 when ε = 0 (where the product would be 0 · inf).
+        epsilon_term = jnp.where(epsilon > 0, epsilon * inverse, 0)
+        rate = lax.rsqrt(avg_sq_grad * inverse + epsilon_term)
+        step = rate * g  # Δx = −step
+        avg_sq_update = one_minus_rho * jnp.square(step) + rho * avg_sq_update
+        return w + step * -lr, (avg_sq_grad, avg_sq_update), lr * rate
