@@ -288,13 +288,13 @@ def grid(optimizer: Optimizer, **axes: Sequence[Any]) -> tuple[Optimizer, tuple[
     """
     if not axes:
         raise ValueError("grid needs at least one axis, e.g. grid(opt, rho=[0.9, 0.95]).")
-    base_leaves, treedef = jax.tree.flatten(optimizer)
+    base_leaves, structure = optimizer.host_leaves()
     shape = tuple(len(values) for values in axes.values())
     owner: dict[int, int] = {}
     per_axis_leaves = []
     for axis, (name, values) in enumerate(axes.items()):
-        variants = [jax.tree.flatten(optimizer.replace(**{name: v})) for v in values]
-        if any(td != treedef for _, td in variants):
+        variants = [optimizer.replace(**{name: v}).host_leaves() for v in values]
+        if any(key != structure for _, key in variants):
             raise ValueError(
                 f"grid axis `{name}` changes which features are on; sweep numeric values only."
             )
@@ -320,4 +320,4 @@ def grid(optimizer: Optimizer, **axes: Sequence[Any]) -> tuple[Optimizer, tuple[
         else:
             full = np.broadcast_to(base, shape + base.shape)
         batched.append(np.ascontiguousarray(full).reshape((size, *base.shape)))
-    return jax.tree.unflatten(treedef, batched), shape
+    return jax.tree.unflatten(jax.tree.structure(optimizer), batched), shape

@@ -271,6 +271,28 @@ def test_switching_accumulation_on_compiles_exactly_once_more():
     assert len(traces) == 2
 
 
+def test_leaves_are_copied_to_the_device_once_and_the_arguments_kept_exact():
+    opt = Adadelta(learning_rate=0.5, rho=0.9, epsilon=1e-6)
+    first, second = jax.tree.leaves(opt), jax.tree.leaves(opt)
+    assert all(isinstance(leaf, jax.Array) for leaf in first)
+    assert all(a is b for a, b in zip(first, second))  # no new copy per jitted call
+    assert (opt.rho, opt.epsilon, opt.learning_rate) == (0.9, 1e-6, 0.5)  # not float32-rounded
+    assert opt.replace(rho=0.8).get_config() == {**opt.get_config(), "rho": 0.8}
+
+
+def test_flattening_inside_a_trace_leaks_no_tracer():
+    opt = Adadelta(learning_rate=0.5, weight_decay=0.1)
+
+    @jax.jit
+    def closes_over(x):
+        return x * jax.tree.leaves(opt)[0]  # the first flatten happens while tracing
+
+    closes_over(1.0)
+    assert not any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree.leaves(opt))
+    params, grads = make_problem(1, n_steps=1)
+    jax.jit(Adadelta.apply)(opt, grads[0], opt.init(params), params)  # a leaked tracer would raise
+
+
 # ----- validation -------------------------------------------------------------------------------
 
 BAD_ARGUMENTS = [

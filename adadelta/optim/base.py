@@ -1,7 +1,7 @@
 """The Keras 3 ``apply()`` pipeline, written once for every update rule.
 
 An optimizer is an immutable JAX pytree. Its numeric hyperparameters are leaves (float32 or
-int32 scalar arrays, already on the device), so a jitted function that takes the optimizer as an argument reuses its
+int32 scalars), so a jitted function that takes the optimizer as an argument reuses its
 compiled code when any of them changes; which features are switched on (weight decay, the kind
 of clipping, EMA, loss scaling, accumulation, the kind of learning rate) is static and is part
 of the tree structure.
@@ -275,10 +275,7 @@ class Optimizer:
                 what="an integer >= 2 (or None or 0 to switch accumulation off)",
             )
 
-        # The leaves live on the device, so a jitted call does not copy them there every time;
-        # the arguments as given (Python and NumPy values) are kept for get_config and repr.
-        self._given = leaves
-        self._leaves = jax.tree.map(jnp.asarray, leaves)
+        self._leaves = leaves
         self._flags = flags
         # Non-hashable flag values (e.g. an unused ema_momentum array) are kept by identity. The
         # flags never change, so the static part of the pytree is built once, not on every call.
@@ -287,11 +284,37 @@ class Optimizer:
             for k, v in sorted(flags.items())
         )
 
+    def _device_leaves(self) -> dict[str, Any]:
+        """The leaves as device arrays, made once per optimizer object.
+
+        Passing NumPy scalars to a jitted function copies each to the device on every call
+        (about 7 µs apiece here); passing device arrays does not. The copy is made on the first
+        flatten rather than in the constructor, which stays cheap for optimizers that never
+        reach a jitted call (``grid`` builds hundreds).
+        """
+        leaves = self.__dict__.get("_on_device")
+        if leaves is None:
+            leaves = jax.tree.map(jnp.asarray, self._leaves)
+            # Inside a trace the conversion yields tracers, which must not outlive it.
+            if not any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(leaves)):
+                self._on_device = leaves
+        return leaves
+
+    def host_leaves(self) -> tuple[list[Any], Any]:
+        """The numeric arguments as given (host values), in the pytree's leaf order, and a key.
+
+        The key is equal for two optimizers exactly when their pytree structures are (same
+        class, same features switched on), so batches of settings can be assembled on the host
+        without copying every variant to the device (``engine.grid``).
+        """
+        leaves, structure = jax.tree.flatten(self._leaves)
+        return leaves, (type(self), self._aux, structure)
+
     def _tree_flatten(self):
-        return (self._leaves,), self._aux
+        return (self._device_leaves(),), self._aux
 
     def _tree_flatten_with_keys(self):
-        return ((jax.tree_util.GetAttrKey("_leaves"), self._leaves),), self._aux
+        return ((jax.tree_util.GetAttrKey("_leaves"), self._device_leaves()),), self._aux
 
     @classmethod
     def _tree_unflatten(cls, aux, children):
@@ -310,10 +333,8 @@ class Optimizer:
             raise AttributeError(name)
         if name == "learning_rate" and "learning_rate_fn" in self._flags:
             return self._flags["learning_rate_fn"]
-        # An optimizer rebuilt from its leaves (by jax.tree.map, jit or grid) has no _given.
-        values = self.__dict__.get("_given", self._leaves)
-        if name in values:
-            return _python(values[name])
+        if name in self._leaves:
+            return _python(self._leaves[name])
         if name in self._flags:
             return self._flags[name]
         if name in self._SHARED_ARGS or name in self._RULE_ARGS:
