@@ -259,6 +259,44 @@ def test_training_curves_drop_the_accuracy_panel_for_regression():
     assert_valid(fig)
 
 
+def _curves(train_loss, test_loss=None):
+    train_loss = np.asarray(train_loss, np.float64)
+    test = train_loss * 1.1 if test_loss is None else np.asarray(test_loss, np.float64)
+    acc = np.full(train_loss.shape, 0.5)
+    return {"step": 10 * np.arange(train_loss.size), "train_loss": train_loss} | {
+        "test_loss": test,
+        "train_acc": acc,
+        "test_acc": acc,
+    }
+
+
+def test_a_diverging_loss_does_not_flatten_the_other_runs():
+    steady = _curves(np.geomspace(0.7, 0.05, 30))
+    exploding = _curves(np.concatenate([np.geomspace(0.6, 0.4, 10), np.geomspace(3, 1e30, 20)]))
+    fig = nw.training_curves_figure({"Adadelta": steady, "Adagrad": exploding})
+    low, high = fig.layout.yaxis.range
+    assert high == pytest.approx(np.log10(10 * 0.7 * 1.1))  # ten times the highest start
+    assert low < np.log10(0.05) < high  # the steady run stays whole on the chart
+    notes = " ".join(a.text for a in fig.layout.annotations if a.name == "notes")
+    first_above = 10 * np.flatnonzero(exploding["test_loss"] > 10 * 0.7 * 1.1)[0]
+    assert f"Adagrad: the loss leaves the top of the chart at step {first_above}" in notes
+    assert "Adadelta" not in notes
+    assert_valid(fig)
+
+
+def test_a_loss_that_stops_being_finite_is_named_with_its_step():
+    broken = np.geomspace(0.7, 0.3, 12)
+    broken[7:] = np.nan
+    fig = nw.training_curves_figure(
+        {"Adadelta": _curves(np.geomspace(0.7, 0.1, 12)), "Adagrad": _curves(broken)}
+    )
+    notes = " ".join(a.text for a in fig.layout.annotations if a.name == "notes")
+    assert "Adagrad: the loss is not finite from step 70" in notes
+    assert fig.layout.yaxis.range is None  # nothing to cut off: Plotly's own range
+    calm = nw.training_curves_figure({"Adadelta": _curves(np.geomspace(0.7, 0.1, 12))})
+    assert not [a for a in calm.layout.annotations if a.name == "notes"]
+
+
 # Per-parameter rates
 
 

@@ -391,6 +391,48 @@ def _metric_series(
     return traces
 
 
+# A loss this many times above the highest starting loss is off the top of the loss chart.
+LOSS_CEILING_FACTOR = 10.0
+
+
+def _loss_axis(runs_metrics: Mapping[str, Mapping[str, np.ndarray]]) -> tuple[list, list[str]]:
+    """A log-axis range that keeps a diverging run from flattening the others, and notes.
+
+    The axis stops at ``LOSS_CEILING_FACTOR`` times the highest starting loss when some run
+    climbs above that (otherwise the range is ``[]``: Plotly's own). Each run that leaves the
+    top of the chart, or whose loss stops being finite, is named in a note with the step.
+    """
+    starts, lows = [], []
+    for metrics in runs_metrics.values():
+        for split in ("train", "test"):
+            y = np.asarray(metrics[f"{split}_loss"], np.float64)
+            good = y[np.isfinite(y) & (y > 0)]
+            if good.size:
+                lows.append(good.min())
+            if y.size and np.isfinite(y[0]) and y[0] > 0:
+                starts.append(y[0])
+    ceiling = LOSS_CEILING_FACTOR * max(starts) if starts else np.inf
+    notes, capped = [], False
+    for label, metrics in runs_metrics.items():
+        steps = np.asarray(metrics["step"])
+        y = np.stack([np.asarray(metrics[f"{s}_loss"], np.float64) for s in ("train", "test")])
+        above = np.flatnonzero(np.any(np.isfinite(y) & (y > ceiling), axis=0))
+        if above.size:
+            capped = True
+            notes.append(
+                f"{label}: the loss leaves the top of the chart at step {int(steps[above[0]])} "
+                f"(above {ceiling:.3g}, {LOSS_CEILING_FACTOR:g}× the highest starting loss)"
+            )
+        # A run with no finite loss at all (e.g. regression without one) has nothing to flag.
+        broken = np.flatnonzero(np.any(~np.isfinite(y), axis=0))
+        if broken.size and np.any(np.isfinite(y)):
+            notes.append(f"{label}: the loss is not finite from step {int(steps[broken[0]])}")
+    if not capped:
+        return [], notes
+    low, high = np.log10(min(lows)), np.log10(ceiling)
+    return [low - 0.05 * (high - low), high], notes
+
+
 def training_curves_figure(
     runs_metrics: Mapping[str, Mapping[str, np.ndarray]],
     *,
@@ -428,6 +470,9 @@ def training_curves_figure(
     for key in axes_keys(layout, "xaxis"):
         layout[key].update(title={"text": "step (optimizer updates)"}, showticklabels=True)
     layout["yaxis"].update(type="log", title={"text": f"{loss_name} (log scale)"})
+    loss_range, notes = _loss_axis(runs_metrics)
+    if loss_range:
+        layout["yaxis"].update(range=loss_range)
     if has_acc:
         layout["yaxis2"].update(
             range=[0.0, 1.02], tickformat=".0%", title={"text": "share classified right"}
@@ -439,7 +484,7 @@ def training_curves_figure(
         + f" against the step for {', '.join(labels)}; thick lines are the training set, "
         "thin lines with hollow markers the test set."
     )
-    return assemble(
+    fig = assemble(
         data,
         layout,
         title="How well the network fits",
@@ -447,3 +492,5 @@ def training_curves_figure(
         uirevision="curves",
         height=height,
     )
+    add_notes(fig, notes)
+    return fig
