@@ -18,6 +18,10 @@ FRAME_MS = 60
 SPEEDS = (0.5, 1.0, 2.0, 4.0)
 
 
+SPEED_ROW_OFFSET_PX = 36
+"""How far below the top of the Play/Pause buttons the speed buttons start, in pixels."""
+
+
 def frame_name(step: int) -> str:
     """The frame name of a step, shared by all animated figures."""
     return str(int(step))
@@ -98,10 +102,12 @@ def animate(
                 "showactive": True,
                 "active": SPEEDS.index(1.0),
                 "x": 0.0,
-                "y": slider_y - 0.12,
+                # Anchored with Play/Pause and pushed down in pixels, not paper units, so that
+                # the two rows never overlap, however short the plot.
+                "y": slider_y - 0.02,
                 "xanchor": "right",
                 "yanchor": "top",
-                "pad": {"r": 8, "t": 0},
+                "pad": {"r": 8, "t": SPEED_ROW_OFFSET_PX},
                 "buttons": [
                     {
                         "label": _speed_label(speed),

@@ -301,3 +301,38 @@ def test_a_click_on_the_surface_moves_the_start(app_server: str, page: Page) -> 
     main_chart(page)
     assert_no_streamlit_error(page)
     assert_no_js_errors(page)
+
+
+_BUTTON_BOXES_JS = """(chart) => [...chart.querySelectorAll('g.updatemenu-button')].map((b) => {
+    const r = b.getBoundingClientRect();
+    return {label: b.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+})"""
+
+
+def _overlapping_buttons(chart: Locator) -> list[tuple[str, str]]:
+    boxes = chart.evaluate(_BUTTON_BOXES_JS)
+    assert len(boxes) >= 6, boxes  # Play, Pause and the four speeds
+    return [
+        (a["label"], b["label"])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a["left"] < b["right"] - 1
+        and b["left"] < a["right"] - 1
+        and a["top"] < b["bottom"] - 1
+        and b["top"] < a["bottom"] - 1
+    ]
+
+
+def test_animation_buttons_never_overlap_even_in_short_charts(app_server: str, page: Page) -> None:
+    """The speed row sits a fixed number of pixels under Play/Pause in every chart, including
+    the short Loss chart (where a paper-unit offset used to put ½× 1× 2× 4× over Play)."""
+    chart = open_surfaces(page, app_server)
+    assert _overlapping_buttons(chart) == []
+    page.get_by_role("tab", name="Loss").click()
+    panel = page.locator('[role="tabpanel"]:visible')
+    loss_chart = panel.locator(CHART).first
+    loss_chart.locator("g.updatemenu-button").first.wait_for(timeout=APP_RUN_TIMEOUT_MS)
+    loss_chart.scroll_into_view_if_needed()
+    assert _overlapping_buttons(loss_chart) == []
+    assert_no_js_errors(page)
+    screenshot(page, "surfaces_loss_tab")
