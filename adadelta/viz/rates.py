@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from adadelta.viz.runs import Run, divergence_note, num_steps, per_step, run_frames
 from adadelta.viz.series import (
+    StepPlot,
     add_divergence,
     add_series,
     finish,
@@ -77,14 +78,22 @@ def _hint(run: Run, rates: np.ndarray) -> tuple[str, int, float, int] | None:
         found = [(row, dim) for dim in (0, 1) if (row := first_recovery(rates[:, dim])) is not None]
         if found:
             row, dim = min(found)
-            text = f"{run.label}'s rate rises again after falling (step {row + 1})"
+            text = f"{run.label}'s rate rises again<br>after falling (step {row + 1})"
             return text, row + 1, float(rates[row, dim]), dim
         found = [(row, dim) for dim in (0, 1) if (row := first_growth(rates[:, dim])) is not None]
         if found:
             row, dim = min(found)
-            text = f"{run.label}'s rate grows from its cold start (E[Δx²] starts at 0)"
+            text = f"{run.label}'s rate grows from its cold start<br>(E[Δx²] starts at 0)"
             return text, row + 1, float(rates[row, dim]), dim
     return None
+
+
+def _share_of_panel(plot: StepPlot, panel: int, value: float) -> float:
+    """How far up its panel's log axis ``value`` sits, 0 (bottom) to 1 (top)."""
+    low, high = plot.lows[panel], plot.highs[panel]
+    if not (0 < low < high < np.inf):
+        return 0.5
+    return float((np.log10(value) - np.log10(low)) / (np.log10(high) - np.log10(low)))
 
 
 def effective_lr_figure(
@@ -133,7 +142,8 @@ def effective_lr_figure(
 
     span = max(num_steps(run.trace) for run in runs)
     for (text, step, value, panel), colour in hints:
-        # Point the text into the panel, so it never spills across the neighbouring figure.
+        # Point the text into the panel, so it never spills across the neighbouring figure,
+        # and below the point when the point is near the top (where the panel's title is).
         inward = 1 if step < 0.5 * span else -1
         if value > 0:
             plot.fig.add_annotation(
@@ -145,14 +155,14 @@ def effective_lr_figure(
                 showarrow=True,
                 arrowhead=2,
                 ax=30 * inward,
-                ay=-28,
+                ay=32 if _share_of_panel(plot, panel, value) > 0.6 else -28,
                 xanchor="left" if inward > 0 else "right",
                 font={"color": colour, "size": 12},
                 bgcolor="rgba(255,255,255,0.8)",
             )
     labels = ", ".join(run.label for run in runs)
     title = "Effective learning rate per dimension"
-    said = [text for (text, *_), _ in hints]
+    said = [text.replace("<br>", " ") for (text, *_), _ in hints]
     said += [note for note in (divergence_note(run) for run in runs) if note]
     alt = f"{title}, log scale, for {labels}. " + ". ".join(said)
     return finish(
