@@ -363,6 +363,16 @@ def test_layer_rates_figure_one_band_per_optimizer_per_layer_on_log_axes(setup):
     layout = fig.to_dict()["layout"]
     y_axes = [k for k in layout if k.startswith("yaxis")]
     assert len(y_axes) == layers and all(layout[k]["type"] == "log" for k in y_axes)
+    # Written-out ticks (no bare "9, 8, 7" digits) covering every value drawn.
+    shown = np.concatenate([np.asarray(t.y, np.float64) for t in fig.data])
+    shown = shown[np.isfinite(shown) & (shown > 0)]
+    for k in y_axes:
+        values, texts = layout[k]["tickvals"], layout[k]["ticktext"]
+        assert len(values) >= 3 and len(set(texts)) == len(texts)
+        assert min(values) <= 10 * shown.min() and max(values) >= shown.max() / 10
+        for value, text in zip(values, texts):
+            if not text.startswith("10<sup>"):
+                assert float(text) == pytest.approx(value, rel=1e-2)
     titles = [a.text for a in fig.layout.annotations]
     assert titles[:layers] == ["Layer 1 (2→8)", "Layer 2 (8→8)", "Layer 3 (8→1, output)"]
     assert_valid(fig)

@@ -173,8 +173,16 @@ def layer_rates_figure(
         own = steps[steps <= calls]
         for i, quantiles in enumerate(layer_rate_quantiles(rates, own)):
             data += _band(label, style, own, quantiles, refs[i], show=i == 0)
+    # Plotly labels a log axis spanning under two decades with bare digits (0.1, 9, 8, 7 ...);
+    # log_ticks gives 1-2-5 steps or whole decades, written out.
+    shown = np.concatenate([np.asarray(t["y"], np.float64).ravel() for t in data] or [[]])
+    shown = shown[np.isfinite(shown) & (shown > 0)]
+    ticks = {}
+    if shown.size:
+        values, texts = log_ticks(float(np.log10(shown.min())), float(np.log10(shown.max())))
+        ticks = {"tickvals": [10.0**v for v in values], "ticktext": texts}
     for key in axes_keys(layout, "yaxis"):
-        layout[key]["type"] = "log"
+        layout[key].update(type="log", **ticks)
     for key in axes_keys(layout, "xaxis"):
         layout[key].update(title={"text": "step"}, showticklabels=True)
     for r in range(rows):
