@@ -70,8 +70,8 @@ class Adadelta(Optimizer):
         avg_sq_grad = one_minus_rho * jnp.square(g) + rho * avg_sq_grad  # E[g²]ₜ
         # The per-dimension rate RMS[Δx]ₜ₋₁ / RMS[g]ₜ = 1 / √((E[g²]ₜ + ε) / (E[Δx²]ₜ₋₁ + ε)).
         # Keras evaluates Δ = −(RMS[Δx]·g) / RMS[g]; this is the same quantity up to float32
-        # rounding, arranged so that only one multiply-add and one rsqrt wait for this step's
-        # gradient: the reciprocal of E[Δx²]ₜ₋₁ + ε is known before the gradient arrives.
+        # rounding, arranged so that between E[g²]ₜ and the rate there is one multiply-add and
+        # one rsqrt: the reciprocal of E[Δx²]ₜ₋₁ + ε does not depend on this step's gradient.
         inverse = 1 / (avg_sq_update + epsilon)
         # ε / (E[Δx²] + ε), written as 0 when ε = 0 (where the product would be 0 · inf).
         epsilon_term = jnp.where(epsilon > 0, epsilon * inverse, 0)
