@@ -164,10 +164,14 @@ def test_surfaces_rho_then_play_animates_paths_and_rate_cursor(app_server: str, 
     expect(rho).to_have_attribute("aria-valuetext", "0.945")
     wait_for_app(page)
     assert "adadelta.rho=0.945" in page.url
-    # The new run is a new figure: Adadelta's whole path ends somewhere else.
+    # The new run is a new figure: Adadelta's whole path ends somewhere else. While Plotly
+    # redraws the chart its _fullData is briefly missing, so an unreadable state means "not yet".
     chart = main_chart(page)
     page.wait_for_function(
-        f"([chart, old]) => ({_ANIMATION_STATE_JS})(chart).wholeLast.join() !== old.join()",
+        f"""([chart, old]) => {{
+            try {{ return ({_ANIMATION_STATE_JS})(chart).wholeLast.join() !== old.join(); }}
+            catch (error) {{ return false; }}
+        }}""",
         arg=[chart.element_handle(), before["wholeLast"]],
         timeout=APP_RUN_TIMEOUT_MS,
     )
