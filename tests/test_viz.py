@@ -313,10 +313,38 @@ def test_effective_lr_panels_and_hints(rosenbrock):
     assert {"x dimension", "y dimension"} <= titles
     assert "Adagrad's rate only decays" in titles
     assert any(text.startswith("Adadelta's rate") for text in titles)
+    # Each hint's text sits inside its own panel (so it cannot leave the figure), on its own row.
+    hints = [a for a in fig.layout.annotations if a.showarrow]
+    assert len(hints) >= 2
+    for hint in hints:
+        assert (hint.axref, hint.ayref) == (hint.xref, hint.yref)
+        x_range = fig.layout["xaxis" + hint.xref[1:]].range
+        y_range = fig.layout["yaxis" + hint.yref[1:]].range
+        assert x_range[0] < hint.ax < x_range[1] and y_range[0] < hint.ay < y_range[1]
+    rows = [(hint.yref, hint.ay) for hint in hints]
+    assert len(set(rows)) == len(rows)
     adagrad = [t for t in fig.data if t.name == "Adagrad"]
     assert len(adagrad) == 2 and all(t.connectgaps for t in adagrad)
     assert adagrad[0].line.dash == STYLES["Adagrad"].dash
     assert "step" in adagrad[0].hovertemplate
+
+
+def test_side_by_side_moves_the_hints_with_their_panels(rosenbrock):
+    from adadelta.viz.combine import side_by_side
+
+    objective, runs = rosenbrock
+    rates = effective_lr_figure(runs)
+    merged = side_by_side(contour_figure(objective, runs), rates, title="both")
+    before = [a for a in rates.layout.annotations if a.showarrow]
+    after = [a for a in merged.layout.annotations if a.showarrow and a.xref != "x"]
+    assert len(after) == len(before) >= 2
+    for old, new in zip(before, after):
+        assert (new.axref, new.ayref) == (new.xref, new.yref) != (old.xref, old.yref)
+        assert (new.ax, new.ay, new.x, new.y) == (old.ax, old.ay, old.x, old.y)
+        assert (
+            merged.layout["xaxis" + new.xref[1:]].range
+            == rates.layout["xaxis" + old.xref[1:]].range
+        )
 
 
 def test_effective_lr_bridges_accumulation_micro_steps():

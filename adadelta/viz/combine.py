@@ -69,8 +69,9 @@ def side_by_side(
 
     def moved(item: dict) -> dict:
         item = copy.deepcopy(item)
-        for ref, letter in (("xref", "x"), ("yref", "y")):
-            value = item.get(ref, "paper")
+        # An annotation's arrow tail (axref, ayref) may be placed on an axis too.
+        for ref, letter in (("xref", "x"), ("yref", "y"), ("axref", ""), ("ayref", "")):
+            value = item.get(ref, "paper" if letter else "pixel")
             base, _, rest = value.partition(" ")
             if base in renumber:
                 item[ref] = " ".join(filter(None, (renumber[base], rest)))

@@ -13,7 +13,6 @@ import plotly.graph_objects as go
 
 from adadelta.viz.runs import Run, divergence_note, num_steps, per_step, run_frames
 from adadelta.viz.series import (
-    StepPlot,
     add_divergence,
     add_series,
     finish,
@@ -88,14 +87,6 @@ def _hint(run: Run, rates: np.ndarray) -> tuple[str, int, float, int] | None:
     return None
 
 
-def _share_of_panel(plot: StepPlot, panel: int, value: float) -> float:
-    """How far up its panel's log axis ``value`` sits, 0 (bottom) to 1 (top)."""
-    low, high = plot.lows[panel], plot.highs[panel]
-    if not (0 < low < high < np.inf):
-        return 0.5
-    return float((np.log10(value) - np.log10(low)) / (np.log10(high) - np.log10(low)))
-
-
 def effective_lr_figure(
     runs: Sequence[Run],
     *,
@@ -140,26 +131,36 @@ def effective_lr_figure(
         if hint is not None:
             hints.append((hint, style.colour))
 
-    span = max(num_steps(run.trace) for run in runs)
+    # Each hint's text sits low in the middle of its panel, one row per hint, so that it can
+    # neither leave the figure nor cover another hint, however narrow the panel is drawn; its
+    # arrow points at the step. (plotly.js places an arrow's tail in axis units, not domain.)
+    middle = 0.5 * max(num_steps(run.trace) for run in runs)
+    rows_used = [0] * plot.panels
     for (text, step, value, panel), colour in hints:
-        # Point the text into the panel, so it never spills across the neighbouring figure,
-        # and below the point when the point is near the top (where the panel's title is).
-        inward = 1 if step < 0.5 * span else -1
-        if value > 0:
-            plot.fig.add_annotation(
-                text=text,
-                x=step,
-                y=log_position(plot, value),
-                row=panel + 1,
-                col=1,
-                showarrow=True,
-                arrowhead=2,
-                ax=30 * inward,
-                ay=32 if _share_of_panel(plot, panel, value) > 0.6 else -28,
-                xanchor="left" if inward > 0 else "right",
-                font={"color": colour, "size": 12},
-                bgcolor="rgba(255,255,255,0.8)",
-            )
+        low, high = plot.lows[panel], plot.highs[panel]
+        if not (value > 0 and 0 < low <= high < np.inf):
+            continue
+        row, rows_used[panel] = rows_used[panel], rows_used[panel] + 1
+        bottom, top = np.log10(low), np.log10(high)
+        suffix = "" if panel == 0 else str(panel + 1)
+        plot.fig.add_annotation(
+            text=text,
+            x=step,
+            y=log_position(plot, value),
+            row=panel + 1,
+            col=1,
+            showarrow=True,
+            arrowhead=2,
+            arrowcolor=colour,
+            axref=f"x{suffix}",
+            ayref=f"y{suffix}",
+            ax=middle,
+            ay=float(bottom + (0.14 + 0.24 * row) * (top - bottom)),
+            xanchor="center",
+            yanchor="middle",
+            font={"color": colour, "size": 12},
+            bgcolor="rgba(255,255,255,0.8)",
+        )
     labels = ", ".join(run.label for run in runs)
     title = "Effective learning rate per dimension"
     said = [text.replace("<br>", " ") for (text, *_), _ in hints]
