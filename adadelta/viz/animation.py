@@ -35,11 +35,11 @@ def scatter_update(x, y=None) -> dict:
     return update
 
 
-def _play_args(duration: float) -> list:
+def _play_args(duration: float, redraw: bool) -> list:
     return [
         None,
         {
-            "frame": {"duration": duration, "redraw": False},
+            "frame": {"duration": duration, "redraw": redraw},
             "transition": {"duration": 0},
             "fromcurrent": True,
             "mode": "immediate",
@@ -49,6 +49,96 @@ def _play_args(duration: float) -> list:
 
 def _speed_label(speed: float) -> str:
     return "½×" if speed == 0.5 else f"{speed:g}×"
+
+
+def controls(
+    steps: np.ndarray,
+    *,
+    slider_y: float,
+    frame_ms: float = FRAME_MS,
+    redraw: bool = False,
+    speeds: Sequence[float] = SPEEDS,
+) -> dict:
+    """Layout entries for ▶ Play / ❚❚ Pause, the speed buttons and the step scrubber.
+
+    Args:
+        steps: the frame steps (frames are named ``frame_name(step)``).
+        slider_y: vertical position of the scrubber, in paper coordinates.
+        frame_ms: milliseconds per frame at 1× speed.
+        redraw: whether each frame re-renders the figure (needed for heatmaps).
+        speeds: the speed buttons; empty for none.
+
+    Returns:
+        ``{"updatemenus": [...], "sliders": [...]}`` for ``fig.update_layout``.
+    """
+    still = {"frame": {"duration": 0, "redraw": redraw}, "transition": {"duration": 0}}
+    menus = [
+        {
+            "type": "buttons",
+            "direction": "left",
+            "showactive": False,
+            "x": 0.0,
+            "y": slider_y - 0.02,
+            "xanchor": "right",
+            "yanchor": "top",
+            "pad": {"r": 8, "t": 0},
+            "buttons": [
+                {"label": "▶ Play", "method": "animate", "args": _play_args(frame_ms, redraw)},
+                {
+                    "label": "❚❚ Pause",
+                    "method": "animate",
+                    "args": [[None], {**still, "mode": "immediate"}],
+                },
+            ],
+            "name": "play",
+        }
+    ]
+    if speeds:
+        menus.append(
+            {
+                "type": "buttons",
+                "direction": "left",
+                "showactive": True,
+                "active": list(speeds).index(1.0) if 1.0 in speeds else 0,
+                "x": 0.0,
+                # Anchored with Play/Pause and pushed down in pixels, not paper units, so that
+                # the two rows never overlap, however short the plot.
+                "y": slider_y - 0.02,
+                "xanchor": "right",
+                "yanchor": "top",
+                "pad": {"r": 8, "t": SPEED_ROW_OFFSET_PX},
+                "buttons": [
+                    {
+                        "label": _speed_label(speed),
+                        "method": "animate",
+                        "args": _play_args(frame_ms / speed, redraw),
+                    }
+                    for speed in speeds
+                ],
+                "name": "speed",
+            }
+        )
+    slider = {
+        "active": 0,
+        "x": 0.0,
+        "len": 1.0,
+        "y": slider_y,
+        "yanchor": "top",
+        "pad": {"t": 0, "b": 0},
+        "ticklen": 0,
+        "minorticklen": 0,
+        "currentvalue": {"prefix": "Step ", "visible": True, "xanchor": "right"},
+        "steps": [
+            {
+                "label": frame_name(step),
+                "method": "animate",
+                "args": [[frame_name(step)], {**still, "mode": "immediate"}],
+            }
+            for step in steps
+        ],
+        "name": "step",
+    }
+    return {"updatemenus": menus, "sliders": [slider]}
 
 
 def animate(
@@ -74,74 +164,7 @@ def animate(
         {"name": frame_name(step), "data": list(data), "traces": traces}
         for step, data in zip(steps, frame_data)
     ]
-    still = {"frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}}
-    fig.update_layout(
-        updatemenus=[
-            {
-                "type": "buttons",
-                "direction": "left",
-                "showactive": False,
-                "x": 0.0,
-                "y": slider_y - 0.02,
-                "xanchor": "right",
-                "yanchor": "top",
-                "pad": {"r": 8, "t": 0},
-                "buttons": [
-                    {"label": "▶ Play", "method": "animate", "args": _play_args(FRAME_MS)},
-                    {
-                        "label": "❚❚ Pause",
-                        "method": "animate",
-                        "args": [[None], {**still, "mode": "immediate"}],
-                    },
-                ],
-                "name": "play",
-            },
-            {
-                "type": "buttons",
-                "direction": "left",
-                "showactive": True,
-                "active": SPEEDS.index(1.0),
-                "x": 0.0,
-                # Anchored with Play/Pause and pushed down in pixels, not paper units, so that
-                # the two rows never overlap, however short the plot.
-                "y": slider_y - 0.02,
-                "xanchor": "right",
-                "yanchor": "top",
-                "pad": {"r": 8, "t": SPEED_ROW_OFFSET_PX},
-                "buttons": [
-                    {
-                        "label": _speed_label(speed),
-                        "method": "animate",
-                        "args": _play_args(FRAME_MS / speed),
-                    }
-                    for speed in SPEEDS
-                ],
-                "name": "speed",
-            },
-        ],
-        sliders=[
-            {
-                "active": 0,
-                "x": 0.0,
-                "len": 1.0,
-                "y": slider_y,
-                "yanchor": "top",
-                "pad": {"t": 0, "b": 0},
-                "ticklen": 0,
-                "minorticklen": 0,
-                "currentvalue": {"prefix": "Step ", "visible": True, "xanchor": "right"},
-                "steps": [
-                    {
-                        "label": frame_name(step),
-                        "method": "animate",
-                        "args": [[frame_name(step)], {**still, "mode": "immediate"}],
-                    }
-                    for step in steps
-                ],
-                "name": "step",
-            }
-        ],
-    )
+    fig.update_layout(**controls(steps, slider_y=slider_y))
     return fig
 
 

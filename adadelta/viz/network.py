@@ -21,6 +21,7 @@ import plotly.colors
 import plotly.graph_objects as go
 
 from adadelta.problems.datasets import Dataset
+from adadelta.viz.animation import controls, frame_name
 from adadelta.viz.layout import add_notes
 from adadelta.viz.network_data import (
     GRID_RESOLUTION,
@@ -107,60 +108,6 @@ def _first_nonfinite_frame(grids: np.ndarray, frames: np.ndarray) -> int | None:
     bad = ~np.all(np.isfinite(grids.reshape(len(grids), -1)), axis=1)
     hits = np.flatnonzero(bad)
     return int(frames[hits[0]]) if hits.size else None
-
-
-def _frame_controls(steps: np.ndarray, slider_y: float) -> dict:
-    """Play/pause and a step slider that animate every panel together (redraw=True)."""
-    redraw = {"frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
-    play = {
-        "frame": {"duration": FRAME_MS, "redraw": True},
-        "transition": {"duration": 0},
-        "fromcurrent": True,
-        "mode": "immediate",
-    }
-    return {
-        "updatemenus": [
-            {
-                "type": "buttons",
-                "direction": "left",
-                "showactive": False,
-                "x": 0.0,
-                "y": slider_y,
-                "xanchor": "right",
-                "yanchor": "top",
-                "pad": {"r": 8, "t": 0},
-                "buttons": [
-                    {"label": "▶ Play", "method": "animate", "args": [None, play]},
-                    {
-                        "label": "❚❚ Pause",
-                        "method": "animate",
-                        "args": [[None], {**redraw, "mode": "immediate"}],
-                    },
-                ],
-                "name": "play",
-            }
-        ],
-        "sliders": [
-            {
-                "active": 0,
-                "x": 0.0,
-                "len": 1.0,
-                "y": slider_y,
-                "yanchor": "top",
-                "pad": {"t": 0, "b": 0},
-                "currentvalue": {"prefix": "Step ", "visible": True, "xanchor": "right"},
-                "steps": [
-                    {
-                        "label": str(int(step)),
-                        "method": "animate",
-                        "args": [[str(int(step))], {**redraw, "mode": "immediate"}],
-                    }
-                    for step in steps
-                ],
-                "name": "step",
-            }
-        ],
-    }
 
 
 def _point_traces(
@@ -318,13 +265,13 @@ def decision_boundary_figure(
         layout[key].update(range=[ymin, ymax])
     layout["yaxis"]["title"] = {"text": "x₂ (second input)"}
     layout.update(
-        _frame_controls(frames, slider_y=-0.14),
+        controls(frames, slider_y=-0.14, frame_ms=FRAME_MS, redraw=True, speeds=()),
         legend={"orientation": "h", "x": 0.0, "y": 1.1, "yanchor": "bottom"},
         margin={"t": 110, "b": 120},
     )
     frame_list = [
         {
-            "name": str(int(step)),
+            "name": frame_name(step),
             "data": [{"type": "heatmap", "z": z[i]} for _, z in values],
             "traces": heatmaps,
         }
