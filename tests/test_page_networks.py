@@ -5,41 +5,22 @@ feature combination still compiles once, which dominates the runtime.
 """
 
 import json
-import pathlib
 
 import pytest
-import streamlit as st
+from page_harness import assert_clean, charts, run_page
 from streamlit.testing.v1 import AppTest
 
 from adadelta.problems import DATASETS
 
-PAGE = str(pathlib.Path(__file__).resolve().parents[1] / "pages" / "networks.py")
-TIMEOUT = 120  # the first run imports JAX and compiles
 SMALL = {"network.num_steps": "200", "network.n_points": "200"}
 FIGURES_PER_PAGE = 4  # boundary, curves, layer rates, rate distribution (+ one graph per optimizer)
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
 
 def page(**query) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    for key, value in {**SMALL, **query}.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def charts(at: AppTest):
-    return at.get("plotly_chart")
+    return run_page("networks", {**SMALL, **query})
 
 
 def titles(at: AppTest) -> list[str]:

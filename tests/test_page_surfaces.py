@@ -1,38 +1,16 @@
 """AppTest of the loss-surface page: every control, both presets, formulas, divergence, URL."""
 
-import pathlib
-
 import pytest
-import streamlit as st
+from page_harness import assert_clean, charts, run_page
 from streamlit.testing.v1 import AppTest
 
 from adadelta.ui import controls
 
-PAGE = str(pathlib.Path(__file__).resolve().parents[1] / "pages" / "surfaces.py")
-TIMEOUT = 120  # the first run imports JAX and compiles
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
 
 def page(**query) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def charts(at: AppTest):
-    return at.get("plotly_chart")
+    return run_page("surfaces", query)
 
 
 def test_default_page_runs_and_draws():
