@@ -7,11 +7,13 @@ engine: it imports ``adadelta.optim``, ``adadelta.problems``, ``adadelta.engine`
 standard library, never Plotly or Streamlit (the offline HTML figure is ``viz.standalone``).
 
 - :func:`keras_program`: a Keras 3 program (JAX backend) that reproduces the run.
+- :func:`r_program`: keras3-for-R optimizer constructors with the same arguments.
 - :func:`jax_program`: the same run with this package's optimizers, one jitted ``lax.scan``.
 """
 
 from adadelta.exports.jax_code import jax_program
 from adadelta.exports.keras_code import keras_program
+from adadelta.exports.r_code import r_program
 from adadelta.exports.runs import (
     NetworkProblem,
     NetworkRun,
@@ -30,4 +32,5 @@ __all__ = [
     "jax_program",
     "keras_program",
     "learning_rate_kind",
+    "r_program",
 ]
