@@ -110,9 +110,9 @@ class Parser:
         arguments: dict[str, Any] = {}
         while self.peek()[1] != ")":
             kind, name = self.take()
-            assert kind == "name", name
+            assert kind in ("name", "string"), name
             self.take("=")
-            name = name.strip("`")
+            name = name.strip("`") if kind == "name" else name[1:-1]
             assert name not in arguments, f"argument {name} given twice"
             arguments[name] = self.value()
             if self.peek()[1] == ",":
@@ -296,7 +296,7 @@ def assert_same_optimizer(call: RCall, optimizer, schedules_defined: dict[str, s
 def assert_snippet_matches(run) -> str:
     program = r_program(run)
     calls = parse_optimizers(program)
-    assert [name.strip("`") for name in calls] == list(run.labels)
+    assert list(calls) == list(run.labels)
     defined = formula_schedules(program)
     for label, optimizer in zip(run.labels, run.optimizers):
         assert_same_optimizer(calls[label], optimizer, defined)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .calls import python_call
 from .problem_code import problem_block
-from .runs import NetworkRun, Run
+from .runs import NetworkRun, Run, describe
 from .source import import_lines, python_literal
 
 OPTIMIZER_CLASSES = ("Adadelta", "Adagrad", "RMSprop", "SGD", "Adam")
@@ -119,12 +119,10 @@ def jax_program(run: Run) -> str:
     if isinstance(run, NetworkRun):
         return _network_program(run)
     problem, _ = problem_block(run)
-    x, y = run.start
-    what = (
-        f"{run.objective.title}, {run.num_steps} steps from ({x:g}, {y:g}), {', '.join(run.labels)}"
-    )
     imports = f"from adadelta import {_imports(run)}"
-    return _assemble(HEADER.format(what=what), imports, [problem, _optimizers(run), SURFACE_TRAIN])
+    return _assemble(
+        HEADER.format(what=describe(run)), imports, [problem, _optimizers(run), SURFACE_TRAIN]
+    )
 
 
 def _assemble(header: str, package_imports: str, blocks: list[str]) -> str:
@@ -134,10 +132,6 @@ def _assemble(header: str, package_imports: str, blocks: list[str]) -> str:
 
 def _network_program(run: NetworkRun) -> str:
     p = run.problem
-    what = (
-        f"a {'-'.join(map(str, p.sizes))} {p.activation} MLP on {p.dataset}, "
-        f"{run.num_steps} steps, {', '.join(run.labels)}"
-    )
     imports = (
         f"from adadelta import {_imports(run)}\n"
         "from adadelta.problems import NetworkObjective, init_mlp, make_dataset, mlp_sizes"
@@ -156,4 +150,6 @@ def _network_program(run: NetworkRun) -> str:
         seed=run.seed,
         num_steps=run.num_steps,
     )
-    return _assemble(HEADER.format(what=what), imports, [network, _optimizers(run), NETWORK_TRAIN])
+    return _assemble(
+        HEADER.format(what=describe(run)), imports, [network, _optimizers(run), NETWORK_TRAIN]
+    )

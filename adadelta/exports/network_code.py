@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .calls import KERAS_STEP_FORMULA, keras_optimizers_block
-from .runs import NetworkRun, learning_rate_kind
+from .runs import NetworkRun, describe, learning_rate_kind
 from .source import import_lines, python_literal
 
 VALUES_PER_LINE = 6
@@ -34,14 +34,6 @@ def array_literal(values: np.ndarray, level: str = "") -> str:
     inner = level + "        "
     body = "".join(f"{inner}{line},\n" for line in lines)
     return f'np.array(\n{level}    [\n{body}{level}    ],\n{level}    dtype="float32",\n{level})'
-
-
-def _describe(run: NetworkRun) -> str:
-    p = run.problem
-    return (
-        f"a {'-'.join(map(str, p.sizes))} {p.activation} MLP on {p.dataset}, "
-        f"{run.num_steps} steps, {', '.join(run.labels)}"
-    )
 
 
 KERAS_HEADER = '''"""Reproduces an Adadelta Lab network run with Keras 3.
@@ -82,8 +74,9 @@ def batch(step):
 def train(optimizer):
     """NUM_STEPS optimizer calls: the loss before each call, the weights after each call.
 
-    On JAX, Keras's stateless calls take and return the variables instead of updating them in
-    place, so a whole training step runs under jax.jit (this is what model.fit does).
+    Keras's stateless calls (the model's, and optimizer.apply's) take and return the variables
+    instead of updating them in place, so a whole training step runs under jax.jit, as
+    model.fit runs it. Eager apply() computes the same, far more slowly.
     """
     model = make_model()
     variables = model.trainable_variables
@@ -171,7 +164,7 @@ def keras_network_program(run: NetworkRun) -> str:
         f"X_TRAIN = {array_literal(data.x_train)}\n"
         f"Y_TRAIN = {array_literal(data.y_train)}"
     )
-    blocks = [KERAS_HEADER.format(what=_describe(run)), data_block, _weights_block(run), settings]
+    blocks = [KERAS_HEADER.format(what=describe(run)), data_block, _weights_block(run), settings]
     if any(learning_rate_kind(o.learning_rate)[0] == "formula" for o in run.optimizers):
         blocks.append(KERAS_STEP_FORMULA)
     output = "a logit for the class" if classification else "the predicted value"

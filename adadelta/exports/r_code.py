@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from .calls import r_call
-from .runs import NetworkRun, Run, learning_rate_kind
+from .runs import Run, describe, learning_rate_kind
 from .source import formula_r, r_literal
 
 HEADER = """# Reproduces the optimizers of an Adadelta Lab run with keras3 for R.
@@ -43,29 +43,19 @@ def _identifier(label: str) -> str:
     return re.sub(r"\W+", "_", label).strip("_").lower() or "optimizer"
 
 
-def _describe(run: Run) -> str:
-    if isinstance(run, NetworkRun):
-        p = run.problem
-        return (
-            f"a {'-'.join(map(str, p.sizes))} {p.activation} MLP on {p.dataset}, "
-            f"{run.num_steps} steps, {', '.join(run.labels)}"
-        )
-    x, y = run.start
-    return (
-        f"{run.objective.title}, {run.num_steps} steps from ({x:g}, {y:g}), {', '.join(run.labels)}"
-    )
-
-
 def r_program(run: Run) -> str:
     """The R snippet: a named list ``optimizers`` of keras3 optimizers, one per label.
 
     Raises:
         ValueError: if an optimizer's learning rate is a Python callable that is not a formula.
     """
-    blocks = [HEADER.format(what=_describe(run))]
-    entries, notes = [], []
+    blocks = [HEADER.format(what=describe(run))]
+    entries, notes, taken = [], [], set()
     for label, optimizer in zip(run.labels, run.optimizers):
         schedule = f"{_identifier(label)}_learning_rate"
+        while schedule in taken:  # labels that differ only in punctuation
+            schedule += "_"
+        taken.add(schedule)
         kind, value = learning_rate_kind(optimizer.learning_rate)
         if kind == "formula":
             classname = "".join(part.title() for part in schedule.split("_"))
@@ -78,7 +68,7 @@ def r_program(run: Run) -> str:
             )
         call, call_notes = r_call(optimizer, formula_schedule=schedule, depth=1)
         notes += [f"# {label}: {note}" for note in call_notes]
-        name = label if re.fullmatch(r"[A-Za-z][A-Za-z0-9._]*", label) else f"`{label}`"
+        name = label if re.fullmatch(r"[A-Za-z][A-Za-z0-9._]*", label) else r_literal(label)
         entries.append(f"  {name} = {call}")
     optimizers = "optimizers <- list(\n" + ",\n".join(entries) + "\n)"
     if notes:

@@ -261,3 +261,18 @@ class NetworkRun:
 
 
 Run = SurfaceRun | NetworkRun
+
+
+def describe(run: Run) -> str:
+    """One line naming the run, safe inside a docstring or a comment of generated code."""
+    if isinstance(run, NetworkRun):
+        p = run.problem
+        what = (
+            f"a {'-'.join(map(str, p.sizes))} {p.activation} MLP on {p.dataset}, "
+            f"{run.num_steps} steps"
+        )
+    else:
+        x, y = run.start
+        what = f"{run.objective.title}, {run.num_steps} steps from ({x:g}, {y:g})"
+    text = f"{what}, {', '.join(run.labels)}".replace("\\", "/").replace('"""', "'")
+    return " ".join(text.split())
