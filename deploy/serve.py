@@ -92,18 +92,21 @@ def tail(path: Path, lines: int = 20) -> str:
     return "<no log>"
 
 
-def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    """Stops ``proc``'s process group (started in its own session), killing it after 10 s."""
-    if proc.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, sig)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
+def stop(procs: list[subprocess.Popen], grace_s: float = 10.0) -> None:
+    """Stops each process group (each was started in its own session): SIGTERM to all, then
+    SIGKILL to those still running after ``grace_s``."""
+    running = [proc for proc in procs if proc.poll() is None]
+    for proc in running:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
+            os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    for proc in running:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
 
 
 class Replica:
@@ -195,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8080, help="the front (nginx) port")
     parser.add_argument("--host", default="0.0.0.0", help="the front's address")
     args = parser.parse_args(argv)
+    # Ctrl-C and `kill` both stop everything, also when started in the background (where a
+    # shell hands Python an ignored SIGINT).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _terminate)
 
     run_dir = Path(tempfile.mkdtemp(prefix="adadelta-serve-"))
@@ -250,11 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"make serve: {error}", file=sys.stderr)
         return 1
     finally:
-        if nginx is not None:
-            stop(nginx)
-        for replica in replicas:
-            if replica.proc is not None:
-                stop(replica.proc)
+        stop([p for p in (nginx, *(r.proc for r in replicas)) if p is not None])
         counts = replica_counts(
             (run_dir / "access.log").read_text(errors="replace")
             if (run_dir / "access.log").exists()

@@ -103,6 +103,7 @@ class Outcome:
     planned: int = 0
     stopped: str | None = None
     wall_s: float = 0.0
+    server_pid: int | None = None
 
 
 async def _sample_forever(sampler: proc.RssSampler) -> None:
@@ -272,6 +273,7 @@ def write_json(path: Path, args: argparse.Namespace, outcome: Outcome) -> None:
         "planned": outcome.planned,
         "stopped": outcome.stopped,
         "wall_s": outcome.wall_s,
+        "server_pid": outcome.server_pid,
     }
     path.write_text(json.dumps(data, indent=1))
 
@@ -282,6 +284,7 @@ def _terminate(signum, frame) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _terminate)
     try:
         if args.url:
@@ -294,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
                 health_s = time.monotonic() - server.started
                 outcome = asyncio.run(drive(server.url, args, proc.RssSampler([server.pid])))
                 outcome.health_s = health_s
+                outcome.server_pid = server.pid
                 where = f"started by this tool at {server.url} (pid {server.pid}), now stopped"
     except KeyboardInterrupt:
         print("interrupted: the server this tool started is stopped", file=sys.stderr)
