@@ -56,8 +56,9 @@ load: $(VENV)/.runtime
 # N replicas of the app behind nginx with sticky sessions, in the foreground (Ctrl-C stops it).
 REPLICAS ?= 2
 SERVE_PORT ?= 8080
+SERVE_HOST ?= 0.0.0.0
 serve: $(VENV)/.runtime nginx
-	$(BIN)/python deploy/serve.py --replicas $(REPLICAS) --port $(SERVE_PORT)
+	$(BIN)/python deploy/serve.py --replicas $(REPLICAS) --port $(SERVE_PORT) --host $(SERVE_HOST)
 
 # Debian's nginx, only the binary is used (deploy/serve.py runs it with its own config).
 nginx:
