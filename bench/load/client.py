@@ -109,15 +109,14 @@ async def run_student(
         return
     xsrf = browser.cookie(XSRF_COOKIE) or "PLACEHOLDER_AUTH_TOKEN"
     origin = "{0.scheme}://{0.netloc}".format(urllib.parse.urlsplit(base))
+    cookies = browser.cookie_header()
     kind = "open"
     try:
         async with connect(
             ws_url(base),
             subprotocols=["streamlit", xsrf],
             origin=origin,
-            additional_headers={"Cookie": browser.cookie_header()}
-            if browser.cookie_header()
-            else None,
+            additional_headers={"Cookie": cookies} if cookies else None,
             max_size=MAX_MESSAGE_BYTES,
             proxy=None,
             ping_interval=None,
