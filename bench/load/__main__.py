@@ -56,7 +56,9 @@ def bounded(low: float, high: float, kind: type = int):
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m bench.load", description=__doc__.split("\n")[0]
+        prog="python -m bench.load",
+        description=__doc__.split("\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--sessions", type=bounded(1, 200), default=30, help="students per page")
     parser.add_argument("--rounds", type=bounded(1, 5), default=2, help="identical rounds")
@@ -64,7 +66,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--visits", type=bounded(1, 10), default=4, help="per student: 1 link, then changes"
     )
     parser.add_argument("--pages", default="surfaces,networks", help="comma-separated pages")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="same seed, same students")
     parser.add_argument("--url", type=loopback_url, help="target a running app (loopback only)")
     parser.add_argument(
         "--watch-pid",
@@ -76,8 +78,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--duration-limit", type=bounded(10, 7200, float), default=1800.0, help="seconds, all in"
     )
-    parser.add_argument("--visit-timeout", type=bounded(1, 3600, float), default=300.0)
-    parser.add_argument("--look", type=float, nargs=2, default=(3.0, 8.0), metavar=("MIN", "MAX"))
+    parser.add_argument(
+        "--visit-timeout", type=bounded(1, 3600, float), default=300.0, help="seconds per visit"
+    )
+    parser.add_argument(
+        "--look",
+        type=float,
+        nargs=2,
+        default=(3.0, 8.0),
+        metavar=("MIN", "MAX"),
+        help="seconds a student looks before changing the setting",
+    )
     parser.add_argument("--ramp", type=bounded(0, 600, float), default=1.0, help="start spread, s")
     parser.add_argument("--json", type=Path, help="also write every visit and figure here")
     args = parser.parse_args(argv)
