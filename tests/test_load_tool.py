@@ -146,7 +146,8 @@ def test_a_visit_ends_at_script_finished_and_keeps_what_a_browser_keeps():
     visit = protocol.Visit(state)
     ended = _play(visit, _page_run())
     assert ended == [False] * 7 + [True]
-    assert visit.result.finished and not visit.result.errors and visit.result.charts == 1
+    assert visit.result.started and visit.result.finished
+    assert not visit.result.errors and visit.result.charts == 1
     assert state.page_script_hash == "page-hash"
     assert set(state.widget_ids) == {
         "adadelta.rho",
@@ -228,6 +229,7 @@ def test_exceptions_error_alerts_and_missing_pages_are_errors_warnings_are_not()
         ],
     )
     assert ended == [False] * 6 + [True]
+    assert not visit.result.started  # no new_session among these messages
     assert visit.result.errors == [
         "exception: ValueError: bad",
         "error alert: **Surface:** bad formula",

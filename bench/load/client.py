@@ -96,8 +96,8 @@ async def run_student(
     first_query = protocol.query_string(plan.settings[0])
     browser = Browser()
 
-    def fail(kind: str, why: str) -> None:
-        record(VisitRecord(plan.page, round_, kind, None, (why,)))
+    def fail(kind: str, why: str, received: int = 0) -> None:
+        record(VisitRecord(plan.page, round_, kind, None, (why,), bytes_received=received))
 
     try:
         await asyncio.to_thread(
@@ -139,7 +139,12 @@ async def run_student(
                         while not visit.feed(await ws.recv()):
                             pass
                 except TimeoutError:
-                    fail(kind, f"no script_finished within {visit_timeout:.0f} s")
+                    where = "running" if visit.result.started else "not started"
+                    fail(
+                        kind,
+                        f"no script_finished within {visit_timeout:.0f} s (script {where})",
+                        visit.result.bytes_received,
+                    )
                     return
                 took = time.perf_counter() - started
                 result = visit.result

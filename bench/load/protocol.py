@@ -190,6 +190,8 @@ class RunResult:
     """What one visit (from the rerun request to the last ``script_finished``) showed."""
 
     finished: bool = False
+    # A script run began (``new_session``): a visit that never finishes was at least started.
+    started: bool = False
     errors: list[str] = dataclasses.field(default_factory=list)
     warnings: list[str] = dataclasses.field(default_factory=list)
     bytes_received: int = 0
@@ -236,6 +238,7 @@ class Visit:
             self.state.cached[msg.hash] = msg
             self.state.cache_used[msg.hash] = self.state.runs
         if kind == "new_session":
+            self.result.started = True
             self._seen_widgets.clear()
             self._order.clear()
         elif kind == "navigation":
