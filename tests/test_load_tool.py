@@ -247,6 +247,8 @@ def test_a_setting_is_confirmed_by_a_widget_the_server_set_or_by_the_apps_url():
     assert count == 2
     assert wrong == ["setting not applied: network.noise=0.1 but the page shows '0.2'"]
     assert client.confirmed({"x.y": 1.0}, protocol.RunResult()) == (0, [])
+    texts = protocol.RunResult(url_query="problem.surface=custom")
+    assert client.confirmed({"problem.surface": "custom"}, texts) == (1, [])
 
 
 def test_websocket_url_of_a_base_url():

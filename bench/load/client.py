@@ -73,9 +73,9 @@ def confirmed(settings: dict[str, float], result: protocol.RunResult) -> tuple[i
         else:
             continue
         try:
-            same = abs(float(found) - float(value)) <= 1e-9 * max(1.0, abs(value))
-        except ValueError:
-            same = False
+            same = abs(float(found) - float(value)) <= 1e-9 * max(1.0, abs(float(value)))
+        except (TypeError, ValueError):
+            same = str(found) == str(value)
         if same:
             count += 1
         else:
