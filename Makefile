@@ -41,5 +41,29 @@ test: lint chromium
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench
 
+# A classroom against the app (not part of `make test`): simulated students over Streamlit's
+# websocket, p50/p95 per visit, errors, peak RSS. Starts the app on a free loopback port, or
+# targets a running one: make load URL=http://127.0.0.1:8080 WATCH_PID=<pid printed by serve>.
+# More options: make load LOAD_ARGS="--sessions 10 --rounds 1" (python -m bench.load --help).
+.PHONY: load serve nginx
+URL ?=
+WATCH_PID ?=
+LOAD_ARGS ?=
+load: $(VENV)/.runtime
+	$(BIN)/python -m bench.load $(if $(URL),--url $(URL)) \
+		$(if $(WATCH_PID),--watch-pid $(WATCH_PID)) $(LOAD_ARGS)
+
+# N replicas of the app behind nginx with sticky sessions, in the foreground (Ctrl-C stops it).
+REPLICAS ?= 2
+SERVE_PORT ?= 8080
+SERVE_HOST ?= 0.0.0.0
+serve: $(VENV)/.runtime nginx
+	$(BIN)/python deploy/serve.py --replicas $(REPLICAS) --port $(SERVE_PORT) --host $(SERVE_HOST)
+
+# Debian's nginx, only the binary is used (deploy/serve.py runs it with its own config).
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; }
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis tests/artifacts
