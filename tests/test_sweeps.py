@@ -72,6 +72,7 @@ def test_sensitivity_map_cells_equal_single_runs():
     assert result.final_loss.shape == (4, 5) and result.x_log and not result.y_log
     for i, j in [(0, 0), (2, 3), (3, 4)]:
         optimizer = base.replace(learning_rate=float(lrs[j]), rho=float(rhos[i]))
+        assert Adadelta(**result.cell_config(i, j)).get_config() == optimizer.get_config()
         (single,) = engine.run(objective, _start(objective), optimizer, 200, record=("loss",))
         np.testing.assert_allclose(result.final_params[i, j], single.final_params, atol=1e-6)
         assert result.final_loss[i, j] == pytest.approx(float(single.final_loss), abs=1e-6)
@@ -110,6 +111,7 @@ def test_an_argument_that_is_off_is_switched_on_by_its_axis():
     )
     for i, j in [(0, 0), (1, 2)]:
         optimizer = base.replace(learning_rate=lrs[i], clipnorm=clips[j])
+        assert result.cell_config(i, j) == optimizer.get_config()
         (single,) = engine.run(objective, _start(objective), optimizer, 60, record=())
         np.testing.assert_allclose(result.final_params[i, j], single.final_params, atol=1e-6)
     # Clipping bites on Beale's steep walls: the three clip values give three different ends.

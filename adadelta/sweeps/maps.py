@@ -70,6 +70,9 @@ class SensitivityMap(NamedTuple):
         diverged_at: ``(ny, nx)`` int, the first non-finite step, -1 where the run stayed finite.
         final_params: ``(ny, nx, 2)`` float32 end points, as computed (non-finite if diverged).
         num_steps: the number of optimizer calls per cell.
+        optimizer: the optimizer's class name, e.g. ``"Adadelta"``.
+        config: the base optimizer's ``get_config()`` (with any axis argument that was off
+            switched on); see :meth:`cell_config`.
     """
 
     x_name: str
@@ -85,6 +88,14 @@ class SensitivityMap(NamedTuple):
     diverged_at: np.ndarray
     final_params: np.ndarray
     num_steps: int
+    optimizer: str
+    config: dict[str, Any]
+
+    def cell_config(self, i: int, j: int) -> dict[str, Any]:
+        """The constructor arguments of cell ``[i, j]``: ``config`` with the axes' values
+        (e.g. to open that setting on the explorer)."""
+        x, y = _python_number(self.x_values[j]), _python_number(self.y_values[i])
+        return {**self.config, self.x_name: x, self.y_name: y}
 
 
 def _python_number(value: Any) -> float | int:
@@ -131,13 +142,16 @@ def best_before_divergence(
     loss: np.ndarray, diverged_at: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per row of ``loss`` ``(B, T+1)``: the lowest loss before ``diverged_at`` and its step
-    (NaN and -1 when there is none)."""
-    steps = np.arange(loss.shape[1])
-    alive = (diverged_at[:, None] < 0) | (steps[None, :] < diverged_at[:, None])
-    masked = np.where(alive & np.isfinite(loss), loss, np.inf)
+    (NaN and -1 when there is none, i.e. the start itself was bad).
+
+    Before its ``diverged_at`` a run's loss is finite (the engine flags the first non-finite
+    position, loss or gradient), so masking the steps from there on is enough.
+    """
+    end = np.where(diverged_at < 0, loss.shape[1], diverged_at)
+    masked = np.where(np.arange(loss.shape[1]) < end[:, None], loss, np.inf)
     best_step = np.argmin(masked, axis=1)
-    best = masked[np.arange(loss.shape[0]), best_step]
-    none = ~np.isfinite(best)
+    best = masked[np.arange(loss.shape[0]), best_step].astype(np.float64)
+    none = end == 0
     return np.where(none, np.nan, best), np.where(none, -1, best_step)
 
 
@@ -203,7 +217,7 @@ def sensitivity_map(
     diverged_at = np.asarray(trace.diverged_at).astype(np.int64)
     diverged = diverged_at >= 0
     final_loss = np.where(diverged, np.nan, np.asarray(trace.final_loss, np.float64))
-    best, best_step = best_before_divergence(np.asarray(trace.loss, np.float64), diverged_at)
+    best, best_step = best_before_divergence(np.asarray(trace.loss), diverged_at)
     final_params = np.asarray(trace.final_params)
     return SensitivityMap(
         x_name=x_name,
@@ -219,4 +233,6 @@ def sensitivity_map(
         diverged_at=diverged_at.reshape(shape),
         final_params=final_params.reshape(shape + final_params.shape[1:]),
         num_steps=num_steps,
+        optimizer=type(optimizer).__name__,
+        config=optimizer.get_config(),
     )
