@@ -170,3 +170,18 @@ def test_test_error_and_loss_equal_keras_evaluate(digits_objective):
     assert float(loss) == pytest.approx(keras_loss, rel=1e-6)
     assert float(error) == pytest.approx(1.0 - keras_accuracy, abs=1e-6)
     assert 0.05 < float(error) < 0.9  # a partly trained network: neither chance nor perfect
+
+
+def test_initial_weights_are_seeded_glorot_uniform():
+    sizes = (64, 32, 10)
+    params = init_classifier(0, sizes)
+    for layer, (fan_in, fan_out) in zip(params, [(64, 32), (32, 10)]):
+        limit = np.sqrt(6 / (fan_in + fan_out))
+        kernel = layer["kernel"]
+        assert kernel.shape == (fan_in, fan_out) and kernel.dtype == np.float32
+        assert np.abs(kernel).max() <= limit and np.abs(kernel).max() > 0.9 * limit
+        # U(-a, a) has variance a²/3.
+        assert kernel.var() == pytest.approx(limit**2 / 3, rel=0.25)
+        np.testing.assert_array_equal(layer["bias"], np.zeros(fan_out, np.float32))
+    np.testing.assert_array_equal(init_classifier(0, sizes)[0]["kernel"], params[0]["kernel"])
+    assert not np.array_equal(init_classifier(1, sizes)[0]["kernel"], params[0]["kernel"])

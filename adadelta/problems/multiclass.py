@@ -20,6 +20,7 @@ References:
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -62,24 +63,26 @@ def check_classifier_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
     return sizes
 
 
-def init_classifier(key: jax.Array | int, sizes: Sequence[int]) -> Params:
+def init_classifier(seed: int, sizes: Sequence[int]) -> Params:
     """Params for ``sizes``, as Keras ``Dense`` initialises them: Glorot-uniform kernels,
-    U(−√(6/(in+out)), √(6/(in+out))), and zero biases, drawn with JAX's generator.
+    U(−√(6/(in+out)), √(6/(in+out))), and zero biases.
+
+    Drawn with ``np.random.default_rng(seed)`` (so the values differ from Keras's for the same
+    seed), on the host: no JAX program to compile before the first run.
 
     Returns:
-        ``[{"kernel": (sizes[i], sizes[i+1]), "bias": (sizes[i+1],)} for each layer]``, float32.
+        ``[{"kernel": (sizes[i], sizes[i+1]), "bias": (sizes[i+1],)} for each layer]``, float32
+        NumPy arrays.
     """
     sizes = check_classifier_sizes(sizes)
-    key = jax.random.key(int(key)) if _is_int(key) else key
+    if not _is_int(seed) or seed < 0:
+        raise ValueError(f"Argument `seed` must be an integer >= 0. Received: seed={seed!r}")
+    rng = np.random.default_rng(int(seed))
     params = []
-    for layer_key, fan_in, fan_out in zip(
-        jax.random.split(key, len(sizes) - 1), sizes[:-1], sizes[1:]
-    ):
+    for fan_in, fan_out in itertools.pairwise(sizes):
         limit = glorot_limit(fan_in, fan_out)
-        kernel = jax.random.uniform(
-            layer_key, (fan_in, fan_out), jnp.float32, minval=-limit, maxval=limit
-        )
-        params.append({"kernel": kernel, "bias": jnp.zeros((fan_out,), jnp.float32)})
+        kernel = rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32)
+        params.append({"kernel": kernel, "bias": np.zeros((fan_out,), np.float32)})
     return params
 
 
