@@ -59,7 +59,7 @@ class DigitsSetup(NamedTuple):
     """
 
     hidden: tuple[int, ...] = (32,)
-    epochs: int = 20
+    epochs: int = 40
     batch_size: int = 100
     seeds: tuple[int, ...] = (0, 1, 2)
     split_seed: int = 0
