@@ -264,6 +264,21 @@ def test_swarm_flags_divergence():
     assert np.isfinite(result.final_loss[0, ~diverged]).all()
 
 
+def test_basins_and_swarms_reuse_compiled_code_across_numeric_changes():
+    def both(lr, rho, seed, domain, **shape):
+        objective = Objective.from_surface("quadratic", **shape)
+        optimizer = Adadelta(learning_rate=lr, rho=rho)
+        sweeps.basins(objective, optimizer, 30, resolution=6, domain=domain, minima=[[0, 0]])
+        starts = sweeps.random_starts(domain, 25, seed=seed)
+        sweeps.swarm(objective, starts, optimizer, 30, max_frames=10)
+
+    both(1.0, 0.95, 0, ((-1, 1), (-1, 1)))
+    before = engine._sweep_jit._cache_size()
+    both(0.3, 0.5, 1, ((-3, 2), (0, 4)), kappa=50.0, theta=30.0)
+    both(2.0, 0.99, 2, ((-9, 9), (-9, 9)), kappa=3.0)
+    assert engine._sweep_jit._cache_size() == before
+
+
 def test_frame_steps_are_dense_early_and_bounded():
     assert sweeps.frame_steps(30, 100).tolist() == list(range(31))
     steps = sweeps.frame_steps(5000, 100)
