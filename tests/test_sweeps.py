@@ -364,8 +364,15 @@ def test_table_statistics_skip_diverged_seeds():
 
 @pytest.mark.parametrize(
     "setup",
-    [SMALL._replace(seeds=()), SMALL._replace(seeds=(1, 1)), SMALL._replace(hidden=(0,))],
+    [
+        SMALL._replace(seeds=()),
+        SMALL._replace(seeds=(1, 1)),
+        SMALL._replace(hidden=(0,)),
+        SMALL._replace(hidden=8),
+        SMALL._replace(epochs=0),
+        SMALL._replace(split_seed=-1),
+    ],
 )
 def test_bad_setups_raise_clear_errors(setup):
-    with pytest.raises(ValueError, match=r"seeds|sizes"):
+    with pytest.raises(ValueError, match=r"seeds|sizes|hidden|epochs|seed"):
         sweeps.digits_problem(setup)

@@ -198,6 +198,10 @@ def _check_setup(setup: DigitsSetup) -> DigitsSetup:
             f"Argument `seeds` must be 1 to {MAX_SEEDS} distinct integers >= 0. "
             f"Received: seeds={seeds!r}"
         )
+    if isinstance(setup.hidden, (str, bytes)) or not isinstance(setup.hidden, Sequence):
+        raise ValueError(
+            f"Argument `hidden` must be a sequence of widths. Received: hidden={setup.hidden!r}"
+        )
     return setup._replace(seeds=tuple(int(s) for s in seeds), hidden=tuple(setup.hidden))
 
 
