@@ -45,9 +45,25 @@ def save(groups: Iterable[Group], extra: dict[str, str] | None = None) -> None:
         st.query_params.from_dict(values)
 
 
+def keep_hidden_values(groups: Iterable[Group]) -> None:
+    """Keeps the values of controls that are not drawn in this run.
+
+    Streamlit forgets a widget's value when a run does not draw it, so a formula typed for a
+    custom surface, or a schedule's arguments, would be lost by looking at another surface or
+    form and back (and would vanish from the URL). Assigning each value to itself before any
+    widget is drawn makes it the session's own value, which Streamlit keeps.
+    """
+    for key in controls.controls_of(tuple(groups)):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def load_and_report(groups: Iterable[Group]) -> None:
-    """``load``, then one warning listing what was done with the link's parameters."""
+    """``load`` and ``keep_hidden_values``, then one warning listing what was done with the
+    link's parameters. Call it first on every run, before any widget is drawn."""
+    groups = tuple(groups)
     messages = load(groups)
+    keep_hidden_values(groups)
     if messages:
         st.warning(
             "Some link parameters were changed or ignored:\n"
