@@ -1,0 +1,145 @@
+"""The small static figures of the guided lessons: arrays in, a plain Plotly dict out.
+
+A lesson's reveal shows one figure of a few lines (a rate, a loss, a distance over the steps,
+or two paths on the plane). Nothing moves, so a plain dict is enough: no validation, no frames.
+Each line keeps its optimizer's colour and differs from the others by dash and marker too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from adadelta.viz import styles_for
+
+POINTS = 400
+"""The most points drawn per line (the lessons' figures are small)."""
+
+MARKERS = 8
+"""Markers per line: enough to tell lines apart without colour."""
+
+
+class Line(NamedTuple):
+    """One line of a lesson figure: its legend label and its points (NaN ends it)."""
+
+    label: str
+    x: Any
+    y: Any
+
+
+class Mark(NamedTuple):
+    """A labelled point drawn as a marker (e.g. the minimum), or a vertical line (y None)."""
+
+    label: str
+    x: float
+    y: float | None = None
+
+
+def _thin(x: np.ndarray, y: np.ndarray) -> tuple[list[float], list[float | None]]:
+    """At most ``POINTS`` points, evenly spread; non-finite values become gaps."""
+    keep = np.unique(np.linspace(0, x.size - 1, min(x.size, POINTS)).astype(int))
+    values = [float(v) if np.isfinite(v) else None for v in y[keep]]
+    return [float(v) for v in x[keep]], values
+
+
+def lines_figure(
+    lines: Sequence[Line],
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    log_y: bool = False,
+    marks: Sequence[Mark] = (),
+    equal_axes: bool = False,
+    height: int = 340,
+) -> dict[str, Any]:
+    """A figure of a few lines, with optional marked points and vertical lines.
+
+    Args:
+        lines: the lines; a label naming an optimizer ("SGD (clipnorm = 1)") takes its style.
+        title: the title, also the start of the alt text.
+        x_title, y_title: axis titles.
+        log_y: a logarithmic y axis (non-positive values are left out).
+        marks: points (with y) drawn as labelled markers; vertical lines (y None).
+        equal_axes: one unit on x is as long as one on y (for paths on the plane).
+        height: in pixels.
+
+    Returns:
+        A Plotly figure as a plain dict (``st.plotly_chart`` takes it as is).
+    """
+    traces = []
+    for line, style in zip(lines, styles_for([line.label for line in lines])):
+        x, y = np.asarray(line.x, float), np.asarray(line.y, float)
+        if log_y:
+            y = np.where(y > 0, y, np.nan)
+        xs, ys = _thin(x, y)
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": line.label,
+                "x": xs,
+                "y": ys,
+                "line": {"color": style.colour, "dash": style.dash, "width": 2.5},
+                "marker": {
+                    "symbol": style.symbol,
+                    "size": 8,
+                    "color": style.colour,
+                    "maxdisplayed": MARKERS,
+                },
+            }
+        )
+    shapes, points = [], []
+    for mark in marks:
+        if mark.y is None:
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": "x",
+                    "yref": "paper",
+                    "x0": mark.x,
+                    "x1": mark.x,
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": "#555555", "dash": "dot", "width": 1.5},
+                    "label": {"text": mark.label, "textposition": "end", "yanchor": "top"},
+                }
+            )
+        else:
+            points.append(mark)
+    if points:
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers+text",
+                "name": "marked points",
+                "showlegend": False,
+                "x": [p.x for p in points],
+                "y": [p.y for p in points],
+                "text": [p.label for p in points],
+                "textposition": "top center",
+                "marker": {"symbol": "x", "size": 11, "color": "#000000"},
+            }
+        )
+    y_axis: dict[str, Any] = {"title": {"text": y_title}, "type": "log" if log_y else "linear"}
+    if equal_axes:
+        y_axis.update(scaleanchor="x", scaleratio=1)
+    names = ", ".join(line.label for line in lines)
+    return {
+        "data": traces,
+        "layout": {
+            "template": "plotly_white",
+            "title": {"text": title, "x": 0.0, "xanchor": "left"},
+            "meta": {"alt": f"{title}: {names}."},
+            "height": height,
+            "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
+            "font": {"size": 14},
+            "xaxis": {"title": {"text": x_title}},
+            "yaxis": y_axis,
+            "shapes": shapes,
+            "legend": {"orientation": "h", "y": -0.22},
+            "hovermode": "x unified" if not equal_axes else "closest",
+        },
+    }
