@@ -21,6 +21,12 @@ navigation = st.navigation(
             icon=":material/hub:",
             url_path="networks",
         ),
+        st.Page(
+            "pages/lessons.py",
+            title="Guided lessons",
+            icon=":material/school:",
+            url_path="lessons",
+        ),
     ]
 )
 navigation.run()
