@@ -58,7 +58,8 @@ def lines_figure(
     """A figure of a few lines, with optional marked points and vertical lines.
 
     Args:
-        lines: the lines; a label naming an optimizer ("SGD (clipnorm = 1)") takes its style.
+        lines: the lines; a label naming an optimizer ("SGD, clipnorm = 1") takes its style
+            (the first such line does, the next ones of the same optimizer get other styles).
         title: the title, also the start of the alt text.
         x_title, y_title: axis titles.
         log_y: a logarithmic y axis (non-positive values are left out).
@@ -70,7 +71,8 @@ def lines_figure(
         A Plotly figure as a plain dict (``st.plotly_chart`` takes it as is).
     """
     traces = []
-    for line, style in zip(lines, styles_for([line.label for line in lines])):
+    # "SGD, clipnorm = 1" is drawn as SGD: the optimizer is named before the first comma.
+    for line, style in zip(lines, styles_for([line.label.split(",")[0] for line in lines])):
         x, y = np.asarray(line.x, float), np.asarray(line.y, float)
         if log_y:
             y = np.where(y > 0, y, np.nan)
@@ -104,7 +106,14 @@ def lines_figure(
                     "y0": 0,
                     "y1": 1,
                     "line": {"color": "#555555", "dash": "dot", "width": 1.5},
-                    "label": {"text": mark.label, "textposition": "end", "yanchor": "top"},
+                    "label": {
+                        "text": mark.label,
+                        "textposition": "end",
+                        "textangle": 0,
+                        "xanchor": "left",
+                        "yanchor": "top",
+                        "padding": 6,
+                    },
                 }
             )
         else:
@@ -124,6 +133,8 @@ def lines_figure(
             }
         )
     y_axis: dict[str, Any] = {"title": {"text": y_title}, "type": "log" if log_y else "linear"}
+    if log_y:
+        y_axis.update(dtick=1, exponentformat="power")  # one label per decade
     if equal_axes:
         y_axis.update(scaleanchor="x", scaleratio=1)
     names = ", ".join(line.label for line in lines)

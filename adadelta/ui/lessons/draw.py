@@ -75,17 +75,27 @@ def _mark(slug: str) -> str:
     if slug not in _answers():
         return ""
     score = _scores().get(slug)
-    return "✓ answered" + ("" if score is None else ", right" if score else ", run says otherwise")
+    return "✓ answered" + ("" if score is None else ": right" if score else ": not quite")
 
 
-def picker() -> str:
-    """The sidebar's list of lessons and the progress; returns the slug shown (also in the URL)."""
+def current() -> str:
+    """The lesson to show: a new link's, else the one picked; the URL names it."""
     _follow_link()
     if st.session_state.get(PICK) not in LESSONS:
         st.session_state[PICK] = SLUGS[0]
+    slug = st.session_state[PICK]
+    if st.query_params.get(PARAMETER) != slug:
+        st.query_params[PARAMETER] = slug
+    st.session_state[URL_SEEN] = slug
+    return slug
+
+
+def sidebar() -> None:
+    """The list of lessons with each one's progress. Drawn last, once this run's answer is
+    scored; the list is the widget that picks the lesson (``current`` reads its value)."""
     with st.sidebar:
         st.subheader("Lessons")
-        slug = st.radio(
+        st.radio(
             "Lesson",
             SLUGS,
             format_func=_label,
@@ -98,10 +108,6 @@ def picker() -> str:
             answered / len(SLUGS),
             text=f"{answered} of {len(SLUGS)} answered, {right} right (this session)",
         )
-    if st.query_params.get(PARAMETER) != slug:
-        st.query_params[PARAMETER] = slug
-    st.session_state[URL_SEEN] = slug
-    return slug
 
 
 def _lock(slug: str) -> None:
@@ -130,18 +136,17 @@ def text(lesson: Lesson, number: int) -> None:
 def question(lesson: Lesson) -> int | None:
     """The question: choose, then lock in. Returns the locked-in option, or None."""
     st.subheader("Predict")
+    st.markdown(f"**{lesson.question}**")
     locked = _answers().get(lesson.slug)
     if locked is not None:
-        st.radio(
-            lesson.question,
-            lesson.options,
-            index=locked,
-            disabled=True,
-            key=f"lessons.{lesson.slug}.locked",
-        )
+        st.markdown(f"Your answer: **{lesson.options[locked]}**")
         return locked
     choice = st.radio(
-        lesson.question, lesson.options, index=None, key=f"lessons.{lesson.slug}.guess"
+        lesson.question,
+        lesson.options,
+        index=None,
+        key=f"lessons.{lesson.slug}.guess",
+        label_visibility="collapsed",
     )
     st.button(
         "Lock in my answer",

@@ -86,7 +86,7 @@ def _adagrad(view: View) -> Outcome:
         ],
         title="Effective learning rate on x",
         x_title="step",
-        y_title="η_t on x",
+        y_title="η<sub>t</sub> on x",
         log_y=True,
     )
     return Outcome(

@@ -536,8 +536,8 @@ def _scaling(view: View) -> Outcome:
         "sgd_plain_moved": float(moved(plain["SGD"])[-1]),
         "adadelta_ratio": ratios["Adadelta"],
         "sgd_ratio": ratios["SGD"],
-        "adadelta_first_step_ratio": float(
-            np.abs(scaled["Adadelta"].updates[0, 0] / plain["Adadelta"].updates[0, 0])
+        "adadelta_first_step_change": float(
+            100 * np.max(np.abs(scaled["Adadelta"].updates[0] / plain["Adadelta"].updates[0] - 1))
         ),
         "adadelta_gap": float(
             np.max(np.linalg.norm(scaled["Adadelta"].params - plain["Adadelta"].params, axis=1))
@@ -551,8 +551,8 @@ def _scaling(view: View) -> Outcome:
         f"SGD's step η·g shrank with the gradient: it got {f['sgd_moved']} from its start "
         f"instead of {f['sgd_plain_moved']}. Adadelta divides g by √(E[g²] + ε), so the factor "
         f"cancels: it got {f['adadelta_moved']} instead of {f['adadelta_plain_moved']}, and "
-        f"its first step was {fmt(facts['adadelta_first_step_ratio'], 4)}× the unscaled one."
-        "\n\n"
+        f"its first step differed from the unscaled one by {f['adadelta_first_step_change']}% "
+        "at most.\n\n"
         "It cancels only while g/"
         f"{f['factor']} is large next to √ε = {f['sqrt_epsilon']}: where the gradients get "
         "small, ε takes over and the run changes. Adadelta's two paths drift up to "

@@ -31,9 +31,9 @@ def first_step(learning_rate: float, rho: float, epsilon: float) -> float:
 
 
 EPSILON_OPTIONS = (
-    "4× longer along x than along y",
+    "Longer along x, the steeper coordinate",
     "The same length along x and y",
-    "Longer along y than along x",
+    "Longer along y",
 )
 
 EPSILON_VIEW = View.of(
@@ -98,7 +98,7 @@ def _epsilon(view: View) -> Outcome:
         ],
         title="Effective learning rate on x and y",
         x_title="step",
-        y_title="η_t",
+        y_title="η<sub>t</sub>",
         log_y=True,
         marks=[Mark(f"η = {f['learning_rate']} from here", facts["rate_at_eta_from"])],
     )
