@@ -13,9 +13,10 @@ st.caption(
     "optimizers as the explorer and shows what happened, and why. Pick a lesson in the sidebar."
 )
 
-slug = draw.picker()
+slug = draw.current()
 lesson = LESSONS[slug]
 draw.text(lesson, draw.SLUGS.index(slug) + 1)
 locked = draw.question(lesson)
 if locked is not None:
     draw.reveal(lesson, locked)
+draw.sidebar()
