@@ -14,8 +14,9 @@ import numpy as np
 
 from adadelta.viz import styles_for
 
-POINTS = 400
-"""The most points drawn per line (the lessons' figures are small)."""
+POINTS = 2001
+"""The most points drawn per line: every step of a 2,000-step run (thinning a line that
+oscillates from one step to the next would draw a pattern that is not there)."""
 
 MARKERS = 8
 """Markers per line: enough to tell lines apart without colour."""
@@ -44,6 +45,13 @@ def _thin(x: np.ndarray, y: np.ndarray) -> tuple[list[float], list[float | None]
     return [float(v) for v in x[keep]], values
 
 
+def _span(lines: Sequence[Line]) -> tuple[float, float]:
+    """The smallest and largest finite positive y of the lines (1, 10 when there are none)."""
+    values = np.concatenate([np.asarray(line.y, float).ravel() for line in lines])
+    positive = values[np.isfinite(values) & (values > 0)]
+    return (float(positive.min()), float(positive.max())) if positive.size else (1.0, 10.0)
+
+
 def lines_figure(
     lines: Sequence[Line],
     *,
@@ -53,6 +61,7 @@ def lines_figure(
     log_y: bool = False,
     marks: Sequence[Mark] = (),
     equal_axes: bool = False,
+    y_range: tuple[float, float] | None = None,
     height: int = 340,
 ) -> dict[str, Any]:
     """A figure of a few lines, with optional marked points and vertical lines.
@@ -65,6 +74,8 @@ def lines_figure(
         log_y: a logarithmic y axis (non-positive values are left out).
         marks: points (with y) drawn as labelled markers; vertical lines (y None).
         equal_axes: one unit on x is as long as one on y (for paths on the plane).
+        y_range: the y axis's fixed range in data units (a diverging line leaves it), or
+            None to fit the data.
         height: in pixels.
 
     Returns:
@@ -108,10 +119,10 @@ def lines_figure(
                     "line": {"color": "#555555", "dash": "dot", "width": 1.5},
                     "label": {
                         "text": mark.label,
-                        "textposition": "end",
+                        "textposition": "start",
                         "textangle": 0,
                         "xanchor": "left",
-                        "yanchor": "top",
+                        "yanchor": "bottom",
                         "padding": 6,
                     },
                 }
@@ -134,7 +145,12 @@ def lines_figure(
         )
     y_axis: dict[str, Any] = {"title": {"text": y_title}, "type": "log" if log_y else "linear"}
     if log_y:
-        y_axis.update(dtick=1, exponentformat="power")  # one label per decade
+        low, high = y_range or _span(lines)
+        decades = np.log10(high) - np.log10(low) if 0 < low < high else 1.0
+        # About six labels, each on a power of ten.
+        y_axis.update(dtick=max(1, int(np.ceil(decades / 6))), exponentformat="power")
+    if y_range is not None:
+        y_axis["range"] = [float(np.log10(v)) if log_y else v for v in y_range]
     if equal_axes:
         y_axis.update(scaleanchor="x", scaleratio=1)
     names = ", ".join(line.label for line in lines)

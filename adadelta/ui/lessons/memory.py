@@ -9,7 +9,7 @@ import numpy as np
 from adadelta.ui import controls
 from adadelta.viz.lesson_figures import Line, Mark, lines_figure
 
-from .model import Lesson, Outcome, View, fmt, option, run, steps
+from .model import LATE, Lesson, Outcome, View, fmt, late_losses, option, run, steps
 
 ZEILER = "Zeiler 2012, ADADELTA: An Adaptive Learning Rate Method, arXiv:1212.5701"
 KERAS = "Keras: keras.io/api/optimizers/adadelta/"
@@ -55,6 +55,8 @@ def _adagrad(view: View) -> Outcome:
         "adadelta_lowest": float(ada_x.min()),
         "adadelta_last": float(ada_x[-1]),
         "adadelta_growth": float(ada_x[-1] / ada_x.min()),
+        "adagrad_late_lowest": late_losses(adagrad)[0],
+        "adadelta_late_highest": late_losses(adadelta)[1],
         "adagrad_loss": float(adagrad.final_loss),
         "adadelta_loss": float(adadelta.final_loss),
         "adagrad_moved_late": float(
@@ -76,8 +78,10 @@ def _adagrad(view: View) -> Outcome:
         f"1/(1−ρ) = {f['window']} steps: its rate on x climbed from {f['adadelta_lowest']} to "
         f"{f['adadelta_last']}, **{f['adadelta_growth']}× higher**.\n\n"
         f"The result: in the last {f['late_steps']} steps Adagrad moved "
-        f"{f['adagrad_moved_late']} in total and stalled at loss {f['adagrad_loss']}; Adadelta "
-        f"moved {f['adadelta_moved_late']} and reached loss {f['adadelta_loss']}."
+        f"{f['adagrad_moved_late']} in total, Adadelta {f['adadelta_moved_late']}. Over the last "
+        f"{LATE} steps Adagrad's loss never fell below {f['adagrad_late_lowest']}, while "
+        f"Adadelta's stayed below {f['adadelta_late_highest']} (final loss {f['adagrad_loss']} "
+        f"against {f['adadelta_loss']})."
     )
     figure = lines_figure(
         [

@@ -191,6 +191,17 @@ def path_length(trace: engine.Trace) -> float:
     return float(np.sum(np.linalg.norm(np.diff(trace.params, axis=0), axis=1)))
 
 
+LATE = 500
+"""Where a run's end is judged: its last 500 steps (a single last step may be one swing of
+an oscillation)."""
+
+
+def late_losses(trace: engine.Trace) -> tuple[float, float]:
+    """The lowest and highest loss over the last ``LATE`` steps of a run."""
+    late = trace.loss[-LATE:]
+    return float(late.min()), float(late.max())
+
+
 def steps(rows: int) -> np.ndarray:
     """The step numbers of per-call rows (row t is call t + 1)."""
     return np.arange(1, rows + 1)

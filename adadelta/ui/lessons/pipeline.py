@@ -15,7 +15,7 @@ from adadelta.ui import controls
 from adadelta.viz.lesson_figures import Line, Mark, lines_figure
 
 from .memory import KERAS, ZEILER
-from .model import Lesson, Outcome, View, fmt, moved, option, path_length, run
+from .model import LATE, Lesson, Outcome, View, fmt, late_losses, moved, option, path_length, run
 
 PROBLEM = controls.PROBLEM
 PIPELINE = controls.PIPELINE
@@ -68,9 +68,10 @@ def _clipping(view: View) -> Outcome:
         "plain_diverged_at": float(plain["SGD"].diverged_at or np.nan),
         "sgd_loss": float(sgd.final_loss),
         "sgd_longest_step": float(np.max(np.linalg.norm(sgd.updates, axis=1))),
-        "adadelta_plain_loss": float(plain["Adadelta"].final_loss),
-        "adadelta_loss": float(clipped["Adadelta"].final_loss),
-        "adadelta_plain_diverged": float(plain["Adadelta"].diverged_at is not None),
+        "adadelta_plain_low": late_losses(plain["Adadelta"])[0],
+        "adadelta_plain_high": late_losses(plain["Adadelta"])[1],
+        "adadelta_low": late_losses(clipped["Adadelta"])[0],
+        "adadelta_high": late_losses(clipped["Adadelta"])[1],
     }
     f = {name: fmt(value) for name, value in facts.items()}
     explanation = (
@@ -81,20 +82,22 @@ def _clipping(view: View) -> Outcome:
         f"(the longest was {f['sgd_longest_step']}); **SGD ends at loss {f['sgd_loss']}**.\n\n"
         "Adadelta did not diverge in either run: it divides each gradient by its own RMS, so a "
         "huge gradient does not make a huge step. Clipping still changes its run, because it "
-        "changes how the gradients compare over time: final loss "
-        f"{f['adadelta_plain_loss']} without clipping, {f['adadelta_loss']} with it."
+        f"changes how the gradients compare over time: over the last {LATE} steps its loss "
+        f"swings between {f['adadelta_low']} and {f['adadelta_high']} (it zig-zags across the "
+        f"valley floor), against {f['adadelta_plain_low']} to {f['adadelta_plain_high']} "
+        "without clipping."
     )
     lines = [
         Line("SGD, no clipping", np.arange(plain["SGD"].loss.size), plain["SGD"].loss),
         Line(f"SGD, clipnorm = {f['clipnorm']}", np.arange(sgd.loss.size), sgd.loss),
-        Line(
-            f"Adadelta, clipnorm = {f['clipnorm']}",
-            np.arange(sgd.loss.size),
-            clipped["Adadelta"].loss,
-        ),
     ]
     figure = lines_figure(
-        lines, title="Loss on Rosenbrock", x_title="step", y_title="loss", log_y=True
+        lines,
+        title="SGD's loss on Rosenbrock (from 1e-4 to 1e3)",
+        x_title="step",
+        y_title="loss",
+        log_y=True,
+        y_range=(1e-4, 1e3),  # SGD's blow-up leaves through the top
     )
     return Outcome(
         option(CLIPPING_OPTIONS, answer),
@@ -103,8 +106,8 @@ def _clipping(view: View) -> Outcome:
             ("SGD without clipping diverged at step", f["plain_diverged_at"]),
             ("SGD's final loss with clipping", f["sgd_loss"]),
             (
-                "Adadelta's final loss, without / with",
-                f"{f['adadelta_plain_loss']} / {f['adadelta_loss']}",
+                f"Adadelta's loss, last {LATE} steps, with clipping",
+                f"{f['adadelta_low']} to {f['adadelta_high']}",
             ),
         ),
         figure,
@@ -176,8 +179,10 @@ def _decay(view: View) -> Outcome:
         "plain_end_y": float(plain_end[1]),
         "end_norm": float(np.linalg.norm(end)),
         "plain_end_norm": float(np.linalg.norm(plain_end)),
-        "loss": float(decayed.final_loss),
-        "plain_loss": float(plain.final_loss),
+        "low": late_losses(decayed)[0],
+        "high": late_losses(decayed)[1],
+        "plain_low": late_losses(plain)[0],
+        "plain_high": late_losses(plain)[1],
     }
     f = {name: fmt(value) for name, value in facts.items()}
     explanation = (
@@ -186,7 +191,8 @@ def _decay(view: View) -> Outcome:
         f"{f['plain_end_y']}), {f['plain_end_norm']} from the origin. Each step first shrinks "
         f"the weights by η·λ = {fmt(100 * facts['shrink_per_step'])}% and only then applies "
         "the gradient step; the path settles where the two pulls balance, and that is not the "
-        f"minimum of f (loss {f['loss']} here, {f['plain_loss']} without decay).\n\n"
+        f"minimum of f (over the last {LATE} steps the loss stays between {f['low']} and "
+        f"{f['high']}, against {f['plain_low']} to {f['plain_high']} without decay).\n\n"
         "The shrink is multiplied by η but never passes through Adadelta's RMS ratio: that is "
         "what *decoupled* means (Loshchilov & Hutter). With Keras's default η = 0.001 the same "
         "λ shrinks 1000× more slowly."
@@ -263,9 +269,6 @@ EMA_VIEW = View.of(
 )
 """Himmelblau with gradient noise: Adadelta reaches a minimum, then jitters around it."""
 
-LAST = 500
-"""The lessons on noise compare the last 500 steps, where the runs have settled."""
-
 CLEARLY = 1.5
 """One mean loss counts as lower than another when it is lower by this factor."""
 
@@ -288,7 +291,7 @@ def weights_and_ema(view: View) -> tuple[np.ndarray, np.ndarray]:
 
 def _ema(view: View) -> Outcome:
     weights, ema = weights_and_ema(view)
-    ratio = float(weights[-LAST:].mean() / ema[-LAST:].mean())
+    ratio = float(weights[-LATE:].mean() / ema[-LATE:].mean())
     answer = (
         EMA_OPTIONS[1]
         if ratio > CLEARLY
@@ -303,16 +306,16 @@ def _ema(view: View) -> Outcome:
         "noise_sigma": view.value(PROBLEM["noise_sigma"]),
         "ema_momentum": momentum,
         "window": 1 / (1 - momentum),
-        "weights_loss": float(weights[-LAST:].mean()),
-        "ema_loss": float(ema[-LAST:].mean()),
+        "weights_loss": float(weights[-LATE:].mean()),
+        "ema_loss": float(ema[-LATE:].mean()),
         "ratio": ratio,
-        "share_ema_lower": float(np.mean(ema[-LAST:] < weights[-LAST:])),
-        "quadratic_weights_loss": float(far_weights[-LAST:].mean()),
-        "quadratic_ema_loss": float(far_ema[-LAST:].mean()),
+        "share_ema_lower": float(np.mean(ema[-LATE:] < weights[-LATE:])),
+        "quadratic_weights_loss": float(far_weights[-LATE:].mean()),
+        "quadratic_ema_loss": float(far_ema[-LATE:].mean()),
     }
     f = {name: fmt(value) for name, value in facts.items()}
     explanation = (
-        f"Over the last {LAST} steps the loss at the weights averaged {f['weights_loss']}, at "
+        f"Over the last {LATE} steps the loss at the weights averaged {f['weights_loss']}, at "
         f"their EMA **{f['ema_loss']}, {f['ratio']}× lower**; the EMA was lower at "
         f"{fmt(100 * facts['share_ema_lower'])}% of those steps. The noise makes Adadelta "
         f"jitter around the minimum; the EMA averages about the last {f['window']} weights "
@@ -320,7 +323,7 @@ def _ema(view: View) -> Outcome:
         "It helps only once the weights jitter around one point. With the same noise on the "
         "ill-conditioned quadratic, Adadelta is still travelling at the end and the EMA trails "
         f"behind it: loss {f['quadratic_ema_loss']} at the EMA against "
-        f"{f['quadratic_weights_loss']} at the weights over the last {LAST} steps."
+        f"{f['quadratic_weights_loss']} at the weights over the last {LATE} steps."
     )
     figure = lines_figure(
         [
@@ -336,8 +339,8 @@ def _ema(view: View) -> Outcome:
         option(EMA_OPTIONS, answer),
         explanation,
         (
-            (f"Mean loss, last {LAST} steps: weights", f["weights_loss"]),
-            (f"Mean loss, last {LAST} steps: EMA", f["ema_loss"]),
+            (f"Mean loss, last {LATE} steps: weights", f["weights_loss"]),
+            (f"Mean loss, last {LATE} steps: EMA", f["ema_loss"]),
             ("Weights / EMA", f["ratio"]),
         ),
         figure,
@@ -360,7 +363,7 @@ EMA = Lesson(
     ),
     equation=r"\bar w \leftarrow m\, \bar w + (1 - m)\, w",
     question=(
-        f"Over the last {LAST} of 2,000 steps, which sits lower on the surface on average: "
+        f"Over the last {LATE} of 2,000 steps, which sits lower on the surface on average: "
         "the weights or their EMA?"
     ),
     options=EMA_OPTIONS,
@@ -394,7 +397,7 @@ ACCUMULATION_VIEW = View.of(
 def _accumulation(view: View) -> Outcome:
     accumulated = run(view).traces["Adadelta"]
     plain = run(view.but({PIPELINE["gradient_accumulation_steps"]: None})).traces["Adadelta"]
-    mean, plain_mean = accumulated.loss[-LAST:].mean(), plain.loss[-LAST:].mean()
+    mean, plain_mean = accumulated.loss[-LATE:].mean(), plain.loss[-LATE:].mean()
     ratio = float(mean / plain_mean)
     answer = (
         ACCUMULATION_OPTIONS[1]
@@ -425,7 +428,7 @@ def _accumulation(view: View) -> Outcome:
     explanation = (
         f"The {f['calls']} calls made **{f['updates']} updates**, one per {f['every']} calls, "
         f"each with the mean of {f['every']} gradients, whose noise has σ = "
-        f"{f['noise_sigma']}/√{f['every']} = {f['averaged_sigma']}. Over the last {LAST} calls "
+        f"{f['noise_sigma']}/√{f['every']} = {f['averaged_sigma']}. Over the last {LATE} calls "
         f"the loss averaged {f['loss']}, against {f['plain_loss']} without accumulation: "
         f"{f['ratio']}× higher. Each update was only a little longer ({f['mean_step']} "
         f"against {f['plain_mean_step']} on average): Adadelta's step follows its own past "
@@ -453,7 +456,7 @@ def _accumulation(view: View) -> Outcome:
         explanation,
         (
             ("Updates in 2,000 calls", f["updates"]),
-            (f"Mean loss, last {LAST} calls, with / without", f"{f['loss']} / {f['plain_loss']}"),
+            (f"Mean loss, last {LATE} calls, with / without", f"{f['loss']} / {f['plain_loss']}"),
             ("Path length, with / without", f"{f['path']} / {f['plain_path']}"),
         ),
         figure,
@@ -542,8 +545,10 @@ def _scaling(view: View) -> Outcome:
         "adadelta_gap": float(
             np.max(np.linalg.norm(scaled["Adadelta"].params - plain["Adadelta"].params, axis=1))
         ),
-        "adadelta_loss": float(scaled["Adadelta"].final_loss),
-        "adadelta_plain_loss": float(plain["Adadelta"].final_loss),
+        "adadelta_low": late_losses(scaled["Adadelta"])[0],
+        "adadelta_high": late_losses(scaled["Adadelta"])[1],
+        "adadelta_plain_low": late_losses(plain["Adadelta"])[0],
+        "adadelta_plain_high": late_losses(plain["Adadelta"])[1],
         "sqrt_epsilon": float(np.sqrt(epsilon)),
     }
     f = {name: fmt(value) for name, value in facts.items()}
@@ -556,8 +561,10 @@ def _scaling(view: View) -> Outcome:
         "It cancels only while g/"
         f"{f['factor']} is large next to √ε = {f['sqrt_epsilon']}: where the gradients get "
         "small, ε takes over and the run changes. Adadelta's two paths drift up to "
-        f"{f['adadelta_gap']} apart, and it ends at loss {f['adadelta_loss']} instead of "
-        f"{f['adadelta_plain_loss']}. In real mixed precision nothing of this shows: the loss "
+        f"{f['adadelta_gap']} apart; over the last {LATE} steps its loss stays between "
+        f"{f['adadelta_low']} and {f['adadelta_high']}, against {f['adadelta_plain_low']} to "
+        f"{f['adadelta_plain_high']} without the factor. In real mixed precision nothing of "
+        "this shows: the loss "
         "was multiplied by the same factor before the gradients were computed, and in float32 "
         "the division undoes it."
     )

@@ -76,10 +76,11 @@ def _units(view: View) -> Outcome:
         lines.append(Line(label, np.arange(loss.size), loss))
     figure = lines_figure(
         lines,
-        title=f"Loss with axis_scale = {f['axis_scale']}",
+        title=f"Loss with axis_scale = {f['axis_scale']} (from 1e-12 to 1e6)",
         x_title="step",
         y_title="loss",
         log_y=True,
+        y_range=(1e-12, 1e6),  # SGD's blow-up leaves through the top
     )
     return Outcome(
         option(UNITS_OPTIONS, answer),
