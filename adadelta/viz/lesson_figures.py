@@ -38,11 +38,14 @@ class Mark(NamedTuple):
     y: float | None = None
 
 
-def _thin(x: np.ndarray, y: np.ndarray) -> tuple[list[float], list[float | None]]:
-    """At most ``POINTS`` points, evenly spread; non-finite values become gaps."""
+def _thin(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``POINTS`` points, evenly spread; non-finite values become NaN, a gap.
+
+    NumPy arrays travel to the browser as typed arrays (Plotly's base64 ``bdata``), far
+    smaller and faster to encode than lists of floats.
+    """
     keep = np.unique(np.linspace(0, x.size - 1, min(x.size, POINTS)).astype(int))
-    values = [float(v) if np.isfinite(v) else None for v in y[keep]]
-    return [float(v) for v in x[keep]], values
+    return x[keep], np.where(np.isfinite(y[keep]), y[keep], np.nan)
 
 
 def _span(lines: Sequence[Line]) -> tuple[float, float]:
