@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import jax
 import numpy as np
 
 from adadelta.problems import Objective
@@ -61,6 +62,20 @@ def _label(value: float) -> str:
     return f"{value:g}" if 1e-3 <= value < 1e5 else f"1e{round(np.log10(value))}"
 
 
+@jax.jit
+def _grid(objective: Objective, xs: jax.Array, ys: jax.Array) -> jax.Array:
+    return objective.grid(xs, ys)
+
+
+def values_on(objective: Objective, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Noise-free f on the grid ``xs × ys`` as float64 ``(ny, nx)``; non-finite values are NaN.
+
+    One jitted call (compiled once per surface or formula and grid size).
+    """
+    f = np.asarray(_grid(objective, np.float32(xs), np.float32(ys)), np.float64)
+    return np.where(np.isfinite(f), f, np.nan)
+
+
 def sample(objective: Objective, size: int = 120) -> Heights:
     """Samples ``objective`` on a ``size × size`` grid over its domain.
 
@@ -70,15 +85,30 @@ def sample(objective: Objective, size: int = 120) -> Heights:
 
     Returns:
         The grid and its plotted values; non-finite values become NaN (gaps in the contour).
+
+    Raises:
+        ValueError: if f is not finite anywhere on the grid.
     """
     (xmin, xmax), (ymin, ymax) = objective.domain
     xs = np.linspace(xmin, xmax, size)
     ys = np.linspace(ymin, ymax, size)
-    f = np.asarray(objective.grid(xs.astype(np.float32), ys.astype(np.float32)), np.float64)
-    f = np.where(np.isfinite(f), f, np.nan)
+    return heights(objective, xs, ys, values_on(objective, xs, ys))
+
+
+def heights(objective: Objective, xs: np.ndarray, ys: np.ndarray, f: np.ndarray) -> Heights:
+    """The plotted values of f on ``xs × ys`` (see ``sample``).
+
+    Raises:
+        ValueError: if no value of ``f`` is finite, naming the formula and the domain.
+    """
     finite = f[np.isfinite(f)]
     if finite.size == 0:
-        raise ValueError(f"{objective.title} is not finite anywhere on its domain.")
+        (xmin, xmax), (ymin, ymax) = objective.domain
+        raise ValueError(
+            f"{objective.title} is not finite anywhere on the plotted domain "
+            f"x in [{xmin:g}, {xmax:g}], y in [{ymin:g}, {ymax:g}]: every value there is NaN "
+            "or infinite (32-bit floats overflow beyond ±3.4e38). Change the formula."
+        )
     f_min = min([float(finite.min())] + [m[2] for m in objective.minima])
     f_max = float(finite.max())
     if not objective.log_colour:
