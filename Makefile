@@ -24,7 +24,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(VENV)/.runtime $@
 
 run: $(VENV)/.runtime
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	$(BIN)/python -m adadelta.ui.launch --server.port $(PORT) --server.headless true
 
 # Browser tests drive Debian's Chromium; Playwright's own browser download is never used.
 chromium:

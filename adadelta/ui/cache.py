@@ -124,7 +124,11 @@ class Store:
 
     def _put(self, key: Hashable, value: Any) -> None:
         # A figure spec weighs about its JSON (its arrays are base64 strings already).
-        size = len(orjson.dumps(value)) if self.figures else nbytes(value)
+        size = (
+            len(orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY))
+            if self.figures
+            else nbytes(value)
+        )
         with self._lock:
             self.misses += 1
             if size > self.max_bytes:
