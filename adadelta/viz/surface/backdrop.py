@@ -14,7 +14,7 @@ import plotly.colors
 
 from adadelta.problems import Objective
 from adadelta.viz.shared.figure import typed
-from adadelta.viz.surface.heights import COLOURSCALE, Heights, heights, sample, values_on
+from adadelta.viz.surface.heights import COLOURSCALE, Heights, axes, heights, values_on
 from adadelta.viz.surface.raster import band_colourscale, banded_rgb, png_data_uri
 
 HOVER_POINTS = 41
@@ -61,23 +61,29 @@ def backdrop(
     Raises:
         ValueError: if the objective is not finite anywhere on its domain.
     """
-    image = sample(objective, image_grid)
-    try:
-        heights3d = sample(objective, surface_grid)
-    except ValueError:
+    image_axes, surface_axes = axes(objective, image_grid), axes(objective, surface_grid)
+    (xmin, xmax), (ymin, ymax) = objective.domain
+    hover_axes = (
+        np.linspace(xmin, xmax, HOVER_POINTS, dtype=np.float32),
+        np.linspace(ymin, ymax, HOVER_POINTS, dtype=np.float32),
+    )
+    # One jitted evaluation for the three grids (one compilation per surface or formula).
+    image_f, surface_f, hover_f = values_on(objective, image_axes, surface_axes, hover_axes)
+    image = heights(objective, *image_axes, image_f)
+    if np.isfinite(surface_f).any():
+        heights3d = heights(objective, *surface_axes, surface_f)
+    else:
         # Finite somewhere on the finer grid only (e.g. along one line): show those points.
         keep = np.unique(np.rint(np.linspace(0, image_grid - 1, surface_grid)).astype(np.int64))
-        f = values_on(objective, image.xs, image.ys)[np.ix_(keep, keep)]
-        if not np.isfinite(f).any():
+        if not np.isfinite(image_f[np.ix_(keep, keep)]).any():
             keep = np.arange(image_grid)
-            f = values_on(objective, image.xs, image.ys)
-        heights3d = heights(objective, image.xs[keep], image.ys[keep], f)
+        heights3d = heights(objective, image.xs[keep], image.ys[keep], image_f[np.ix_(keep, keep)])
     return Backdrop(
         objective.title,
         objective.domain,
         tuple(float(v) for v in objective.start),
         _surface_image(image),
-        _surface_hover(objective, image),
+        _surface_hover(image, *hover_axes, hover_f),
         _minima(objective),
         heights3d,
         _surface_trace(heights3d),
@@ -102,13 +108,10 @@ def _surface_image(heights: Heights) -> dict[str, Any]:
     }
 
 
-def _surface_hover(objective: Objective, image: Heights) -> dict[str, Any]:
+def _surface_hover(image: Heights, xs: np.ndarray, ys: np.ndarray, f: np.ndarray) -> dict[str, Any]:
     """Invisible points carrying f for hover (and clicks), and the surface's colour bar."""
-    (xmin, xmax), (ymin, ymax) = objective.domain
-    xs = np.linspace(xmin, xmax, HOVER_POINTS, dtype=np.float32)
-    ys = np.linspace(ymin, ymax, HOVER_POINTS, dtype=np.float32)
     with np.errstate(invalid="ignore", over="ignore"):
-        z = image.transform(values_on(objective, xs, ys)).astype(np.float32)
+        z = image.transform(f).astype(np.float32)
     grid_x, grid_y = np.meshgrid(xs, ys)
     if image.log:
         shown = "f" if image.f_min == 0 else "f − f_min"

@@ -63,17 +63,34 @@ def _label(value: float) -> str:
 
 
 @jax.jit
-def _grid(objective: Objective, xs: jax.Array, ys: jax.Array) -> jax.Array:
-    return objective.grid(xs, ys)
+def _values(objective: Objective, x: jax.Array, y: jax.Array) -> jax.Array:
+    return objective.value(x, y)
 
 
-def values_on(objective: Objective, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """Noise-free f on the grid ``xs × ys`` as float64 ``(ny, nx)``; non-finite values are NaN.
+def values_on(
+    objective: Objective, *grids: tuple[np.ndarray, np.ndarray]
+) -> list[np.ndarray] | np.ndarray:
+    """Noise-free f on each grid ``xs × ys``, as float64 ``(ny, nx)``; non-finite values NaN.
 
-    One jitted call (compiled once per surface or formula and grid size).
+    All the grids' points go through one jitted call (compiled once per surface or formula
+    and number of points). ``values_on(objective, (xs, ys))`` returns one array.
     """
-    f = np.asarray(_grid(objective, np.float32(xs), np.float32(ys)), np.float64)
-    return np.where(np.isfinite(f), f, np.nan)
+    meshes = [np.meshgrid(np.float32(xs), np.float32(ys)) for xs, ys in grids]
+    x = np.concatenate([gx.ravel() for gx, _ in meshes])
+    y = np.concatenate([gy.ravel() for _, gy in meshes])
+    f = np.asarray(_values(objective, x, y), np.float64)
+    f = np.where(np.isfinite(f), f, np.nan)
+    out, start = [], 0
+    for gx, _ in meshes:
+        out.append(f[start : start + gx.size].reshape(gx.shape))
+        start += gx.size
+    return out[0] if len(grids) == 1 else out
+
+
+def axes(objective: Objective, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``size`` x and y coordinates of a grid over the objective's domain."""
+    (xmin, xmax), (ymin, ymax) = objective.domain
+    return np.linspace(xmin, xmax, size), np.linspace(ymin, ymax, size)
 
 
 def sample(objective: Objective, size: int = 120) -> Heights:
@@ -89,10 +106,8 @@ def sample(objective: Objective, size: int = 120) -> Heights:
     Raises:
         ValueError: if f is not finite anywhere on the grid.
     """
-    (xmin, xmax), (ymin, ymax) = objective.domain
-    xs = np.linspace(xmin, xmax, size)
-    ys = np.linspace(ymin, ymax, size)
-    return heights(objective, xs, ys, values_on(objective, xs, ys))
+    xs, ys = axes(objective, size)
+    return heights(objective, xs, ys, values_on(objective, (xs, ys)))
 
 
 def heights(objective: Objective, xs: np.ndarray, ys: np.ndarray, f: np.ndarray) -> Heights:
