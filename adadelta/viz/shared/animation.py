@@ -118,6 +118,9 @@ def controls(
                 "name": "speed",
             }
         )
+    # One args dict shared by every step: the scrubber has a step per frame.
+    immediate = {**still, "mode": "immediate"}
+    names = [str(step) for step in np.asarray(steps, dtype=np.int64).tolist()]
     slider = {
         "active": 0,
         "x": 0.0,
@@ -129,12 +132,7 @@ def controls(
         "minorticklen": 0,
         "currentvalue": {"prefix": "Step ", "visible": True, "xanchor": "right"},
         "steps": [
-            {
-                "label": frame_name(step),
-                "method": "animate",
-                "args": [[frame_name(step)], {**still, "mode": "immediate"}],
-            }
-            for step in steps
+            {"label": name, "method": "animate", "args": [[name], immediate]} for name in names
         ],
         "name": "step",
     }

@@ -43,7 +43,9 @@ def typed(values: Any, dtype: Any = np.float32) -> dict[str, str]:
 
     The same encoding ``go.Figure.to_dict`` gives a NumPy array, computed once.
     """
-    array = np.asarray(values, dtype=dtype)
+    array = values if type(values) is np.ndarray else np.asarray(values)
+    if array.dtype != dtype:
+        array = array.astype(dtype)
     spec = {
         "dtype": _SHORT_TYPES[array.dtype],
         "bdata": base64.b64encode(array.tobytes()).decode("ascii"),

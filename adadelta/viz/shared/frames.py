@@ -135,6 +135,6 @@ def thin_trail(steps: np.ndarray, max_points: int) -> np.ndarray:
     if steps.size <= max_points:
         return steps
     stride = 1 << int(np.ceil(np.log2(steps.size / (max_points / 2))))
-    head = np.arange(0, steps.size, stride)
-    tail = np.arange(steps.size - max_points // 2, steps.size)
-    return steps[np.union1d(head, tail)]
+    tail_start = steps.size - max_points // 2
+    head = np.arange(0, tail_start, stride)
+    return np.concatenate([steps[head], steps[tail_start:]])

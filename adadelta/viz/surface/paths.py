@@ -69,6 +69,8 @@ class _Moving:
 
     def __init__(self, points: np.ndarray, last: int, trail: int, current: int | None):
         self.points = points.astype(np.float32)
+        self.xs = np.ascontiguousarray(self.points[:, 0])
+        self.ys = np.ascontiguousarray(self.points[:, 1])
         self.last = last
         self.trail = trail
         self.current = current
@@ -78,11 +80,10 @@ class _Moving:
         out = []
         for k, step in enumerate(frame_steps):
             now = min(int(step), self.last)
-            shown = self.points[trails.at(k, now)]
-            data = [scatter_update(typed(shown[:, 0]), typed(shown[:, 1]))]
+            shown = trails.at(k, now)
+            data = [scatter_update(typed(self.xs[shown]), typed(self.ys[shown]))]
             if self.current is not None:
-                x, y = self.points[now]
-                data.append(scatter_update([float(x)], [float(y)]))
+                data.append(scatter_update([float(self.xs[now])], [float(self.ys[now])]))
             out.append(data)
         return out
 
