@@ -9,6 +9,7 @@ caches avoid even re-running a scan for a setting any session has seen recently.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, NamedTuple
 
 import jax
@@ -57,6 +58,20 @@ class NetworkRuns(NamedTuple):
     log_rate_range: tuple[float, float]
 
 
+def computing(store: str, key: tuple, text: str) -> Any:
+    """A spinner while ``key`` of ``store`` is computed, none when it is cached (a spinner costs
+    a timer thread per run)."""
+    if key in cache.store(store):
+        return contextlib.nullcontext()
+    return st.spinner(text, show_time=True)
+
+
+def surface_key(*setting: Any) -> tuple:
+    """The cache key of a surface-page setting (see ``simulate``)."""
+    problem, optimizers, start, num_steps, seed = setting
+    return (problem, optimizers, tuple(start), num_steps, seed)
+
+
 def simulate(
     problem: build.ProblemSpec,
     optimizers: tuple[build.OptimizerSpec, ...],
@@ -79,7 +94,7 @@ def simulate(
         )
         return SurfaceRuns(traces, frame_steps(num_steps, [trace.params for trace in traces]))
 
-    key = (problem, optimizers, tuple(start), num_steps, seed)
+    key = surface_key(problem, optimizers, start, num_steps, seed)
     return cache.store("surface runs").get(key, run)
 
 

@@ -76,7 +76,12 @@ def network_results(
 ) -> None:
     """Trains (cached) and draws every figure of the network page."""
     setting = (network, optimizers, num_steps)
-    result = compute.train(*setting)
+    with compute.computing(
+        "network runs",
+        setting,
+        "Training… the first run of a new network shape compiles (a few seconds).",
+    ):
+        result = compute.train(*setting)
 
     classification = build.network(network)[0].task == "classification"
     columns = st.columns(len(optimizers))

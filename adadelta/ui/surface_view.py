@@ -73,13 +73,18 @@ def surface_results(
     seed: int,
 ) -> None:
     """Runs (cached), then the summary, divergence flags and every figure of the surface page."""
-    try:
-        surface = backdrop(problem)
-    except ValueError as error:
-        st.error(f"**Surface:** {plain(error)}", icon=":material/error:")
-        return
     setting = (problem, optimizers, tuple(start), num_steps, seed)
-    result = compute.simulate(*setting)
+    with compute.computing(
+        "surface runs",
+        compute.surface_key(*setting),
+        "Running… the first run of a new combination compiles (a few seconds).",
+    ):
+        try:
+            surface = backdrop(problem)
+        except ValueError as error:
+            st.error(f"**Surface:** {plain(error)}", icon=":material/error:")
+            return
+        result = compute.simulate(*setting)
 
     chart(
         _figure("main", setting, surface, result),
