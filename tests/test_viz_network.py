@@ -534,3 +534,50 @@ def test_log_ticks_give_at_least_three_distinct_labels_in_range(low, high):
     ticks, labels = log_ticks(low, high)
     assert len(ticks) >= 3 and len(set(labels)) == len(labels) == len(ticks)
     assert all(low - 1e-12 <= t <= high + 1e-12 for t in ticks)
+
+
+# Runs that recorded only some steps (engine.run(record_at=...))
+
+
+@pytest.fixture(scope="module")
+def sparse(setup):
+    """The XOR run again, recording only some steps."""
+    _, objective, _ = setup
+    at = np.array([0, 1, 2, 3, 10, 40, 75, 149, STEPS])
+    traces = engine.run(
+        objective,
+        init_mlp(0, SIZES),
+        [Adadelta(learning_rate=1.0), Adagrad(learning_rate=0.1)],
+        STEPS,
+        record=("params", "effective_lr"),
+        record_at=at,
+    )
+    return at, [Run(label, trace) for label, trace in zip(LABELS, traces)]
+
+
+def test_rates_of_a_sparse_run_equal_the_dense_run_at_the_recorded_steps(setup, sparse):
+    _, _, dense = setup
+    at, runs = sparse
+    steps = at[at >= 1]
+    for full, kept in zip(dense, runs):
+        expected = nw.layer_rate_quantiles(full.trace.effective_lr, steps)
+        got = nw.layer_rate_quantiles(kept.trace.effective_lr, steps, kept.trace.steps)
+        for e, g in zip(expected, got):
+            np.testing.assert_array_equal(g, e)
+    with pytest.raises(ValueError, match="not all recorded"):
+        nw.layer_rate_quantiles(runs[0].trace.effective_lr, [5], runs[0].trace.steps)
+    # By default the figure draws the recorded steps among the curve steps.
+    fig = nw.layer_rates_figure(runs)
+    assert set(np.asarray(fig.data[0].x)) <= set(steps)
+    assert_valid(fig)
+
+
+def test_distribution_of_a_sparse_run_names_the_step_it_shows(setup, sparse):
+    _, _, dense = setup
+    _, runs = sparse
+    recorded = nw.rate_distribution_figure(runs, 75)
+    assert recorded.to_dict()["data"] == nw.rate_distribution_figure(dense, 75).to_dict()["data"]
+    between = nw.rate_distribution_figure(runs, 60)  # recorded: 40 and 75
+    notes = " ".join(a.text for a in between.layout.annotations if a.name == "notes")
+    assert "Adadelta: step 60 is not among the 9 recorded steps; showing step 40" in notes
+    assert_valid(between)

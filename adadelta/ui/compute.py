@@ -32,6 +32,12 @@ NETWORK_RECORD = ("params", "effective_lr")
 """What the network page draws of a run: the weights (its curves, decision boundary and
 graph) and their effective learning rates (the rate figures and the graph's edge colours)."""
 
+NETWORK_RECORD_BYTES = 32 * cache.MEGABYTE
+"""A network run records every step while that stays under this size (the default network
+with five optimizers does); a bigger one records the steps its figures draw and, while this
+size allows, a uniform grid of others. (Every step of four hidden layers of 32 with five
+optimizers over 5,000 steps would be 660 MB; the steps drawn are 58 MB.)"""
+
 
 class SurfaceRuns(NamedTuple):
     """The runs of one surface-page setting and the frame steps all its figures share."""
@@ -108,24 +114,56 @@ def train(
         dataset, objective, sizes = build.network(network)
         built = [build.optimizer(spec) for spec in optimizers]
         params = init_mlp(network.data_seed, sizes)
-        traces = engine.run(
-            objective, params, built, num_steps, key=network.data_seed, record=NETWORK_RECORD
-        )
         frames = frame_steps(num_steps, max_frames=netviz.MAX_FRAMES)
         steps = curve_steps(num_steps)
+        record_at = recorded_steps(params, len(built), num_steps, np.union1d(frames, steps))
+        traces = engine.run(
+            objective,
+            params,
+            built,
+            num_steps,
+            key=network.data_seed,
+            record=NETWORK_RECORD,
+            record_at=record_at,
+        )
         grids, metrics = [], []
         for trace in traces:
-            at_frames = evaluate.params_at(trace.params, frames)
+            at_frames = evaluate.params_at(trace.params, netviz.position_rows(frames, record_at))
             grids.append(
                 evaluate.decision_grids(
                     objective, at_frames, dataset.bounds, netviz.GRID_RESOLUTION
                 )
             )
-            at_steps = evaluate.params_at(trace.params, steps)
+            at_steps = evaluate.params_at(trace.params, netviz.position_rows(steps, record_at))
             metrics.append(evaluate.training_metrics(objective, dataset, at_steps, steps))
         return NetworkRuns(traces, frames, tuple(grids), tuple(metrics), _log_rate_range(traces))
 
     return cache.store("network runs").get((network, optimizers, num_steps), run)
+
+
+def recorded_steps(
+    params: Any, optimizers: int, num_steps: int, drawn: np.ndarray
+) -> np.ndarray | None:
+    """None (every step) when the weights and rates of every step fit ``NETWORK_RECORD_BYTES``;
+    otherwise the ``drawn`` steps and, while that size allows, a uniform grid of others."""
+    per_step = 2 * optimizers * sum(np.asarray(leaf).nbytes for leaf in jax.tree.leaves(params))
+    rows = NETWORK_RECORD_BYTES // per_step
+    if num_steps + 1 <= rows:
+        return None
+    room = int(rows) - drawn.size
+    if room < 2:
+        return drawn
+    # Grow the grid until the union fills the room (grid steps may coincide with drawn ones).
+    grid = room
+    while True:
+        steps = np.union1d(drawn, np.rint(np.linspace(0, num_steps, grid)).astype(np.int64))
+        if steps.size >= rows or grid >= num_steps + 1:
+            break
+        grid += rows - steps.size
+    while steps.size > rows:
+        grid -= steps.size - rows
+        steps = np.union1d(drawn, np.rint(np.linspace(0, num_steps, grid)).astype(np.int64))
+    return steps
 
 
 def _log_rate_range(traces: tuple[engine.Trace, ...]) -> tuple[float, float]:

@@ -39,12 +39,14 @@ def _figure(name: str, setting: tuple, result: compute.NetworkRuns, *extra: Any)
         return netviz.decision_boundary_figure(panels, dataset, result.frames)
 
     def graph() -> Any:
-        step, colour_by, index = extra
+        step, colour_by, index = extra  # a recorded step
         run = runs[index]
+        recorded = run.trace.steps
         if colour_by == "weight":
+            (row,) = netviz.position_rows([step], recorded)
             return netviz.network_graph_figure(
                 _sizes(result),
-                netviz.kernel_values_at(run.trace.params, step),
+                netviz.kernel_values_at(run.trace.params, row),
                 f"{run.label}: weights at step {step}",
                 "weight",
                 colorscale="RdBu",
@@ -52,7 +54,7 @@ def _figure(name: str, setting: tuple, result: compute.NetworkRuns, *extra: Any)
             )
         return netviz.network_graph_figure(
             _sizes(result),
-            netviz.log10_kernel_rates(run.trace.effective_lr, step),
+            netviz.log10_kernel_rates(run.trace.effective_lr, max(step, 1), recorded),
             f"{run.label}: effective learning rates at step {step}",
             "learning rate",
             vrange=result.log_rate_range,
@@ -123,7 +125,15 @@ def network_results(
         key="network.view_step",
         help="The training step shown by the two figures below.",
     )
-    chart(_figure("distribution", setting, result, step))
+    recorded = result.traces[0].steps
+    shown = netviz.recorded_at_or_before(step, recorded)
+    if shown != step:
+        st.caption(
+            f"This network is big: the run kept its weights at {len(recorded)} of its "
+            f"{num_steps} steps, so the two figures below show step {shown}, the nearest before "
+            f"{step}."
+        )
+    chart(_figure("distribution", setting, result, shown))
     colour_by = st.segmented_control(
         "Colour the edges by",
         ["effective learning rate", "weight"],
@@ -133,4 +143,4 @@ def network_results(
     )
     for index, column in enumerate(st.columns(len(optimizers))):
         with column:
-            chart(_figure("graph", setting, result, step, colour_by, index))
+            chart(_figure("graph", setting, result, shown, colour_by, index))

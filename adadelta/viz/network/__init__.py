@@ -9,7 +9,9 @@ from adadelta.viz.network.data import (
     layer_rate_quantiles,
     layer_sizes,
     log10_kernel_rates,
+    position_rows,
     rate_rows,
+    recorded_at_or_before,
 )
 from adadelta.viz.network.graph import network_graph_figure, value_range
 from adadelta.viz.network.rates import layer_rates_figure, rate_distribution_figure
@@ -25,8 +27,10 @@ __all__ = [
     "layer_sizes",
     "log10_kernel_rates",
     "network_graph_figure",
+    "position_rows",
     "rate_distribution_figure",
     "rate_rows",
+    "recorded_at_or_before",
     "training_curves_figure",
     "value_range",
 ]

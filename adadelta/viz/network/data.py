@@ -4,7 +4,9 @@ quantiles, the latest real update. NumPy only (the model itself is evaluated in
 
 Step numbers follow the engine: ``params`` row t is the network after t optimizer calls
 (t in [0, T]); ``effective_lr`` row t describes call t+1, so its rates are indexed here by the
-call number t+1 in [1, T], the step at which that update lands.
+call number t+1 in [1, T], the step at which that update lands. A run that recorded only some
+steps (``Trace.steps``, passed here as ``recorded``) has one row per recorded step in every
+field: the call number of a rate is the step it reached.
 """
 
 from __future__ import annotations
@@ -40,16 +42,52 @@ def layer_values(effective_lr_tree: PyTree, rows: np.ndarray) -> list[np.ndarray
     return out
 
 
-def rate_rows(steps: np.ndarray | Sequence[int], num_calls: int) -> np.ndarray:
-    """Rows of ``effective_lr`` for call numbers ``steps`` (each in ``[1, T]``).
+def num_calls(effective_lr_tree: PyTree, recorded: np.ndarray | None = None) -> int:
+    """T, the run's number of calls."""
+    if recorded is not None:
+        return int(recorded[-1])
+    return int(np.shape(effective_lr_tree[0]["kernel"])[0])
+
+
+def rate_rows(
+    steps: np.ndarray | Sequence[int], num_calls: int, recorded: np.ndarray | None = None
+) -> np.ndarray:
+    """Rows of ``effective_lr`` for call numbers ``steps`` (each in ``[1, T]``, and recorded).
 
     Raises:
-        ValueError: for a step outside ``[1, T]`` (step 0 is the start: no update yet).
+        ValueError: for a step outside ``[1, T]`` (step 0 is the start: no update yet), or a
+            step the run did not record.
     """
     steps = np.asarray(steps, dtype=np.int64)
     if steps.size and (steps.min() < 1 or steps.max() > num_calls):
         raise ValueError(f"rate steps must lie in [1, {num_calls}] (call numbers).")
-    return steps - 1
+    if recorded is None:
+        return steps - 1
+    return position_rows(steps, recorded)
+
+
+def position_rows(steps: np.ndarray | Sequence[int], recorded: np.ndarray | None) -> np.ndarray:
+    """Rows of recorded positions ``steps`` (a row per step when every step is recorded).
+
+    Raises:
+        ValueError: for a step the run did not record.
+    """
+    steps = np.asarray(steps, dtype=np.int64)
+    if recorded is None:
+        return steps
+    rows = np.searchsorted(recorded, steps)
+    if np.any(rows >= len(recorded)) or np.any(
+        recorded[np.minimum(rows, len(recorded) - 1)] != steps
+    ):
+        raise ValueError(f"steps {steps.tolist()} are not all recorded.")
+    return rows
+
+
+def recorded_at_or_before(step: int, recorded: np.ndarray | None) -> int:
+    """The latest recorded step ``≤ step`` (``step`` itself when every step is recorded)."""
+    if recorded is None:
+        return int(step)
+    return int(recorded[max(int(np.searchsorted(recorded, step, side="right")) - 1, 0)])
 
 
 def nan_quantiles(values: np.ndarray, percents: Sequence[float] = QUANTILES) -> np.ndarray:
@@ -77,7 +115,9 @@ def nan_quantiles(values: np.ndarray, percents: Sequence[float] = QUANTILES) -> 
 
 
 def layer_rate_quantiles(
-    effective_lr_tree: PyTree, steps: np.ndarray | Sequence[int]
+    effective_lr_tree: PyTree,
+    steps: np.ndarray | Sequence[int],
+    recorded: np.ndarray | None = None,
 ) -> list[np.ndarray]:
     """The 10 %, 50 % and 90 % points of each layer's per-parameter rates at ``steps``.
 
@@ -91,17 +131,22 @@ def layer_rate_quantiles(
     Returns:
         One ``(k, 3)`` float64 array per layer: columns q10, median, q90.
     """
-    num_calls = int(np.shape(effective_lr_tree[0]["kernel"])[0])
-    rows = rate_rows(steps, num_calls)
+    rows = rate_rows(steps, num_calls(effective_lr_tree, recorded), recorded)
     return [nan_quantiles(values) for values in layer_values(effective_lr_tree, rows)]
 
 
-def last_update_step(effective_lr_tree: PyTree, step: int) -> int | None:
-    """The latest call number ``≤ step`` with any finite rate (skips micro-steps), or None."""
-    num_calls = int(np.shape(effective_lr_tree[0]["kernel"])[0])
-    step = min(max(int(step), 1), num_calls)
-    for candidate in range(step, 0, -1):
-        row = candidate - 1
+def last_update_step(
+    effective_lr_tree: PyTree, step: int, recorded: np.ndarray | None = None
+) -> int | None:
+    """The latest recorded call number ``≤ step`` with any finite rate (skips micro-steps),
+    or None."""
+    step = min(max(int(step), 1), num_calls(effective_lr_tree, recorded))
+    if recorded is None:
+        candidates = [(c, c - 1) for c in range(step, 0, -1)]
+    else:
+        upto = int(np.searchsorted(recorded, step, side="right"))
+        candidates = [(int(recorded[r]), r) for r in range(upto - 1, -1, -1) if recorded[r] >= 1]
+    for candidate, row in candidates:
         if any(np.isfinite(np.asarray(layer["kernel"])[row]).any() for layer in effective_lr_tree):
             return candidate
     return None
@@ -112,10 +157,11 @@ def kernel_values_at(tree: PyTree, row: int) -> list[np.ndarray]:
     return [np.asarray(layer["kernel"])[int(row)] for layer in tree]
 
 
-def log10_kernel_rates(effective_lr_tree: PyTree, step: int) -> list[np.ndarray]:
+def log10_kernel_rates(
+    effective_lr_tree: PyTree, step: int, recorded: np.ndarray | None = None
+) -> list[np.ndarray]:
     """``log10`` of each layer's kernel rates at call number ``step`` (non-positive -> NaN)."""
-    num_calls = int(np.shape(effective_lr_tree[0]["kernel"])[0])
-    (row,) = rate_rows([step], num_calls)
+    (row,) = rate_rows([step], num_calls(effective_lr_tree, recorded), recorded)
     with np.errstate(divide="ignore", invalid="ignore"):
         return [
             np.where(k > 0, np.log10(np.where(k > 0, k, 1.0)), np.nan)

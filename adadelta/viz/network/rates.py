@@ -22,6 +22,9 @@ from adadelta.viz.network.data import (
     layer_rate_quantiles,
     layer_sizes,
     layer_values,
+    num_calls,
+    rate_rows,
+    recorded_at_or_before,
 )
 from adadelta.viz.shared.figure import Figure, add_notes, figure, steps_array, typed
 from adadelta.viz.shared.frames import curve_steps
@@ -46,13 +49,13 @@ LEGEND_BELOW = {
 """Below the plots, clear of the layer titles whatever the figure's height."""
 
 
-def _pairs(runs: Sequence[Run]) -> list[tuple[str, Any]]:
-    """``(label, effective_lr tree)`` of each run."""
+def _pairs(runs: Sequence[Run]) -> list[tuple[str, Any, np.ndarray | None]]:
+    """``(label, effective_lr tree, recorded steps)`` of each run."""
     pairs = []
     for run in runs:
         if run.trace.effective_lr is None:
             raise ValueError(f"run {run.label!r} has no effective_lr: record it (engine.run).")
-        pairs.append((str(run.label), run.trace.effective_lr))
+        pairs.append((str(run.label), run.trace.effective_lr, run.trace.steps))
     return pairs
 
 
@@ -136,7 +139,8 @@ def layer_rates_figure(
 
     Args:
         runs: the runs, ``effective_lr`` recorded.
-        steps: call numbers in ``[1, T]`` to draw (default: ``curve_steps(T)`` without 0).
+        steps: call numbers in ``[1, T]`` to draw (default: ``curve_steps(T)`` without 0, those
+            the runs recorded when they recorded only some steps).
         height: figure height in pixels (default grows with the number of panel rows).
 
     Returns:
@@ -148,9 +152,11 @@ def layer_rates_figure(
     if not pairs:
         raise ValueError("layer_rates_figure needs at least one run.")
     sizes = layer_sizes(pairs[0][1])
-    num_calls = max(int(np.shape(rates[0]["kernel"])[0]) for _, rates in pairs)
     if steps is None:
-        steps = curve_steps(num_calls)
+        steps = curve_steps(max(num_calls(rates, recorded) for _, rates, recorded in pairs))
+        for _, _, recorded in pairs:
+            if recorded is not None:
+                steps = np.intersect1d(steps, recorded)
         steps = steps[steps >= 1]
     steps = np.asarray(steps, dtype=np.int64)
     rows, cols = _grid(len(sizes))
@@ -163,12 +169,11 @@ def layer_rates_figure(
         shared_x=True,
         shared_y=True,
     )
-    labels = [label for label, _ in pairs]
+    labels = [label for label, *_ in pairs]
     data, drawn = [], [np.zeros(0)]
-    for (label, rates), style in zip(pairs, styles_for(labels)):
-        calls = int(np.shape(rates[0]["kernel"])[0])
-        own = steps[steps <= calls]
-        for i, quantiles in enumerate(layer_rate_quantiles(rates, own)):
+    for (label, rates, recorded), style in zip(pairs, styles_for(labels)):
+        own = steps[steps <= num_calls(rates, recorded)]
+        for i, quantiles in enumerate(layer_rate_quantiles(rates, own, recorded)):
             data += _band(label, style, own, quantiles, refs[i], show=i == 0)
             drawn.append(quantiles.ravel())
     # Plotly labels a log axis spanning under two decades with bare digits (0.1, 9, 8, 7 ...);
@@ -232,20 +237,25 @@ def rate_distribution_figure(
     if not pairs:
         raise ValueError("rate_distribution_figure needs at least one run.")
     sizes = layer_sizes(pairs[0][1])
-    labels = [label for label, _ in pairs]
+    labels = [label for label, *_ in pairs]
     step = max(int(step), 1)
     per_run = []
     notes = []
-    for label, rates in pairs:
-        shown = last_update_step(rates, step)
+    for label, rates, recorded in pairs:
+        shown = last_update_step(rates, step, recorded)
         if shown is None:
             notes.append(f"{label}: no update yet at step {step}")
             per_run.append(None)
             continue
         if shown != step:
-            notes.append(f"{label}: step {step} only accumulates; showing step {shown}")
+            if recorded_at_or_before(step, recorded) != step:
+                why = f"step {step} is not among the {len(recorded)} recorded steps"
+            else:
+                why = f"step {step} only accumulates"
+            notes.append(f"{label}: {why}; showing step {shown}")
+        row = rate_rows([shown], num_calls(rates, recorded), recorded)
         with np.errstate(divide="ignore", invalid="ignore"):
-            logs = [np.log10(v[0]) for v in layer_values(rates, np.array([shown - 1]))]
+            logs = [np.log10(v[0]) for v in layer_values(rates, row)]
         per_run.append([v[np.isfinite(v)] for v in logs])
         skipped = sum(int(np.sum(~np.isfinite(v))) for v in logs)
         if skipped:
