@@ -342,14 +342,20 @@ def test_animation_buttons_never_overlap_even_in_short_charts(app_server: str, p
     screenshot(page, "surfaces_loss_tab")
 
 
-_PANEL_CHART_JS = """(panel) => {
-    const gd = panel.querySelector('.js-plotly-plot');
-    if (!gd || !gd._fullLayout) return null;
-    return {
-        title: gd._fullLayout.title.text,
-        scene: Boolean(gd._fullLayout.scene && gd._fullLayout.scene._scene),
-        traces: gd._fullData.map((t) => t.type),
-    };
+# The chart in the open tab, found again at every poll: a rerun may replace the panel's nodes.
+_OPEN_TAB_CHART_JS = """() => {
+    const panels = [...document.querySelectorAll('[role="tabpanel"]')]
+        .filter((panel) => panel.offsetParent !== null);
+    for (const panel of panels) {
+        const gd = panel.querySelector('.js-plotly-plot');
+        if (!gd || !gd._fullLayout || !gd._fullData) continue;
+        return {
+            title: gd._fullLayout.title.text,
+            scene: Boolean(gd._fullLayout.scene && gd._fullLayout.scene._scene),
+            traces: gd._fullData.map((t) => t.type),
+        };
+    }
+    return null;
 }"""
 
 
@@ -365,15 +371,13 @@ def test_each_tab_draws_its_chart_when_opened(app_server: str, page: Page) -> No
     for tab, (title, kind) in expected.items():
         page.get_by_role("tab", name=tab).click()
         wait_for_app(page)
-        panel = page.locator('[role="tabpanel"]:visible')
-        panel.locator(CHART).first.wait_for(timeout=APP_RUN_TIMEOUT_MS)
         page.wait_for_function(
-            f"([panel, title]) => {{ const s = ({_PANEL_CHART_JS})(panel);"
-            " return Boolean(s) && s.title === title; }",
-            arg=[panel.element_handle(), title],
+            f"(title) => {{ const s = ({_OPEN_TAB_CHART_JS})();"
+            " return Boolean(s) && s.title.includes(title); }",
+            arg=title,
             timeout=APP_RUN_TIMEOUT_MS,
         )
-        state = panel.evaluate(_PANEL_CHART_JS)
+        state = page.evaluate(_OPEN_TAB_CHART_JS)
         assert kind in state["traces"], state
         assert state["scene"] == (kind == "surface"), state
         assert_no_streamlit_error(page)
