@@ -12,6 +12,7 @@ the same computation instead of starting another (see ``cache``).
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 import time
@@ -84,14 +85,39 @@ def warm_up() -> None:
                 LOG.warning("warm-up of /%s?%s: %s", page, query, error)
         except Exception as error:
             LOG.warning("warm-up of /%s?%s failed: %s", page, query, error)
+    gc.freeze()  # what the warm-up compiled and cached lives on
     LOG.info("warm-up: %d visits in %.1f s", len(visits), time.perf_counter() - start)
+
+
+SERVER_OPTIONS = {
+    "--runner.postScriptGC": "false",
+    "--server.fileWatcherType": "none",
+}
+"""Defaults for serving a class (an option given on the command line wins).
+
+- Streamlit collects garbage after every script run: a server holding JAX, Plotly and the
+  caches has over a million objects, which a full collection walks for a quarter of a second
+  while holding the GIL, and every session waits. Python still collects as usual, and
+  ``gc.freeze`` below takes the objects that live as long as the server out of its way.
+- The file watcher (for editing the app while it runs) walks the path of every loaded module
+  (thousands, with JAX) after every script run, on the thread that sends every session's
+  messages: a new setting took seconds to arrive in the browser."""
 
 
 def main(argv: list[str] | None = None) -> None:
     """``streamlit run app.py <argv>`` with the compilation cache on and a warm-up thread."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    for option, value in SERVER_OPTIONS.items():
+        if not any(arg.split("=")[0] == option for arg in args):
+            args = [option, value, *args]
     compile_cache.enable()
+    # What the pages import lives as long as the server: move it out of the collector's way.
+    import adadelta.ui.figures  # noqa: F401
+
+    gc.collect()
+    gc.freeze()
     threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
-    sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
+    sys.argv = ["streamlit", "run", str(APP), *args]
     cli.main()
 
 

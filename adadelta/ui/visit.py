@@ -55,6 +55,7 @@ class Session:
         self._socket: Any = None
         self._page = ""
         self._query = ""
+        self._page_hash = ""
 
     def __enter__(self) -> Session:
         return self
@@ -96,7 +97,7 @@ class Session:
         return self._run(page_name=page)
 
     def rerun(self) -> Run:
-        """Runs the open page again with nothing changed."""
+        """Runs the open page again with nothing changed (its widgets keep their state)."""
         return self._run(page_name="")
 
     def _run(self, page_name: str) -> Run:
@@ -106,6 +107,8 @@ class Session:
         rerun.widget_states.SetInParent()
         if page_name:
             rerun.page_name = page_name
+        else:  # the page the server says is open, as a browser sends it
+            rerun.page_script_hash = self._page_hash
         rerun.context_info.url = f"{self.base}/{self._page}"
         start = time.perf_counter()
         self._socket.send(msg.SerializeToString())
@@ -119,6 +122,8 @@ class Session:
             kind = forward.WhichOneof("type")
             if kind == "delta":
                 _read_delta(forward.delta, run)
+            elif kind == "navigation":
+                self._page_hash = forward.navigation.page_script_hash
             elif kind == "script_finished" and forward.script_finished != RERUN:
                 run.seconds = time.perf_counter() - start
                 if forward.script_finished != FINISHED:
