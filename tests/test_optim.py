@@ -110,7 +110,9 @@ JIT_CONFIGS = [
 ]
 
 
-@pytest.mark.parametrize(("name", "kwargs"), JIT_CONFIGS, ids=lambda x: str(x)[:60])
+@pytest.mark.parametrize(
+    ("name", "kwargs"), JIT_CONFIGS, ids=lambda x: re.sub(" at 0x[0-9a-f]+", "", str(x))[:60]
+)
 def test_jit_equals_eager(name, kwargs):
     opt = CLASSES[name](**kwargs)
     params, grads = make_problem(1)
