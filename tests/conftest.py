@@ -3,8 +3,8 @@ every test process, and the markers that say what a test needs.
 
 Markers, set here from what a test module imports, so that nobody has to remember them:
 
-- ``browser``: under ``tests/browser/`` or imports playwright; all of them run in one xdist
-  group (one worker, one app server, one Chromium);
+- ``browser``: under ``tests/browser/`` (imports playwright); under xdist they all run on one
+  worker (one app server, one Chromium): see ``pytest_xdist_make_scheduler``;
 - ``apptest``: imports ``page_harness`` or ``streamlit.testing``, or uses the
   ``fresh_streamlit_caches`` fixture;
 - ``keras``: imports ``keras`` or ``keras_oracle`` (anywhere in the module);
@@ -91,12 +91,12 @@ def _module_categories_cached(path: pathlib.Path) -> frozenset[str]:
 _CATEGORIES = pytest.StashKey[set]()
 
 
+BROWSER_TESTS = "tests/browser/"
+
+
 def marks(categories: set[str]) -> list[pytest.MarkDecorator]:
-    """The markers of a test that needs ``categories``; browser tests share one xdist group."""
-    found = [getattr(pytest.mark, category) for category in sorted(categories)]
-    if "browser" in categories:
-        found.append(pytest.mark.xdist_group("browser"))
-    return found
+    """The markers of a test that needs ``categories``."""
+    return [getattr(pytest.mark, category) for category in sorted(categories)]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -109,10 +109,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if re.search(r" at 0x[0-9a-f]+", item.nodeid):
             raise pytest.UsageError(f"{item.nodeid}: the test id holds a memory address")
         categories = item_categories(item)
+        if "browser" in categories and not item.nodeid.startswith(BROWSER_TESTS):
+            raise pytest.UsageError(f"{item.nodeid}: browser tests live in {BROWSER_TESTS}")
         for mark in marks(categories):
             item.add_marker(mark)
         item.stash[_CATEGORIES] = categories
     items.sort(key=lambda item: min(ORDER[c] for c in item.stash[_CATEGORIES]))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """With ``-n``: xdist's load balancing, except that every browser test goes to one worker.
+
+    They share the session's app server and Chromium, which cost seconds to start and a core
+    to run; two of each would only compete for the same two cores. (xdist's own
+    ``--dist loadgroup`` cannot be used: xdist 3.8 groups tests by renaming them, which
+    pytest 9 ignores.) Work units are scheduled largest first, so this one starts at once.
+    """
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneBrowserWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return BROWSER_TESTS if nodeid.startswith(BROWSER_TESTS) else nodeid
+
+    return OneBrowserWorker(config, log)
 
 
 # Modules whose import during a unit test means it was classified wrongly.

@@ -10,7 +10,7 @@ Keras or runs an AppTest anyway fails at run time (see ``pytest_runtest_call`` t
 import pathlib
 
 import pytest
-from conftest import ORDER, REPO, marks, module_categories
+from conftest import ORDER, REPO, module_categories
 
 pytest_plugins = ("pytester",)
 
@@ -56,9 +56,43 @@ def test_imports_decide_the_category(source, expected):
     assert "browser" in module_categories(TESTS / "browser" / "test_example.py", source)
 
 
-def test_browser_tests_share_one_xdist_group():
-    assert [mark.mark.args for mark in marks({"browser"})] == [(), ("browser",)]
-    assert [mark.name for mark in marks({"keras", "apptest"})] == ["apptest", "keras"]
+RECORD_WORKER = """
+import os
+import pathlib
+
+
+def record():
+    worker = pathlib.Path(os.environ["RECORD_DIR"]) / os.environ["PYTEST_XDIST_WORKER"]
+    with worker.open("a") as f:
+        f.write(os.environ["PYTEST_CURRENT_TEST"] + "\\n")
+
+
+def test_one():
+    record()
+
+
+def test_two():
+    record()
+
+
+def test_three():
+    record()
+"""
+
+
+def test_every_browser_test_runs_on_one_xdist_worker(pytester, monkeypatch):
+    """Three browser tests and three others on two workers: the browser tests on one."""
+    pytester.makeconftest((TESTS / "conftest.py").read_text())
+    pytester.mkpydir("tests")
+    pytester.mkpydir("tests/browser")
+    (pytester.path / "tests" / "browser" / "test_b.py").write_text(RECORD_WORKER)
+    (pytester.path / "tests" / "test_u.py").write_text(RECORD_WORKER)
+    records = pytester.mkdir("records")
+    monkeypatch.setenv("RECORD_DIR", str(records))
+    pytester.runpytest("-n", "2", "-p", "no:cacheprovider").assert_outcomes(passed=6)
+    ran = {path.name: path.read_text() for path in records.iterdir()}
+    assert sorted(ran) == ["gw0", "gw1"]  # the others were spread
+    assert [text.count("browser/") for text in ran.values()] in ([3, 0], [0, 3])
 
 
 GUARDED = """
