@@ -8,6 +8,7 @@ Keras or runs an AppTest anyway fails at run time (see ``pytest_runtest_call`` t
 """
 
 import pathlib
+import sys
 
 import pytest
 from conftest import ORDER, REPO, module_categories
@@ -115,7 +116,10 @@ def test_needs_nothing():
 """
 
 
-def test_a_unit_test_that_uses_keras_or_apptest_fails(pytester):
+def test_a_unit_test_that_uses_keras_or_apptest_fails(pytester, monkeypatch):
+    # This worker may have imported Keras for a keras test already: the inner run must not
+    # see it (pytester restores sys.modules after the run, monkeypatch after this test).
+    monkeypatch.delitem(sys.modules, "keras", raising=False)
     pytester.makeconftest((TESTS / "conftest.py").read_text())
     pytester.makepyfile(test_guarded=GUARDED)
     result = pytester.runpytest("-p", "no:cacheprovider")
