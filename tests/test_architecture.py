@@ -33,9 +33,12 @@ LAYERS = {
     "problems": Layer(("adadelta/problems/**/*.py",), packages=("jax", "numpy")),
     # The package's public face re-exports the optimizers.
     "package": Layer(("adadelta/__init__.py",), ("optim",)),
-    # Every module directly in adadelta/ (engine.py, sweeps.py, ...) is at the engine's level.
+    # Every module directly in adadelta/ (engine.py, ...) is at the engine's level, and so are
+    # the packages built on the engine alone: the sweeps and the exports.
     "engine": Layer(
-        ("adadelta/[!_]*.py",), ("optim", "problems", "package"), packages=("jax", "numpy")
+        ("adadelta/[!_]*.py", "adadelta/sweeps/**/*.py", "adadelta/exports/**/*.py"),
+        ("optim", "problems", "package"),
+        packages=("jax", "numpy"),
     ),
     "viz": Layer(
         ("adadelta/viz/**/*.py",),
