@@ -52,6 +52,8 @@ class Adadelta(Optimizer):
         name: str = "adadelta",
         loss_scale_factor: float | None = None,
         gradient_accumulation_steps: int | None = None,
+        *,
+        weight_decay_mask: Any = None,
         **kwargs: Any,
     ) -> None:
         self._setup(

@@ -97,6 +97,19 @@ def _keep_dtypes(new: PyTree, old: PyTree) -> PyTree:
     return jax.tree.map(lambda n, o: n.astype(o.dtype), new, old)
 
 
+def _check_mask(mask: Any) -> Any:
+    """Checks ``weight_decay_mask``: None, a callable, or a pytree of bools."""
+    if mask is None or callable(mask):
+        return mask
+    if not all(isinstance(leaf, (bool, np.bool_)) for leaf in jax.tree.leaves(mask)):
+        raise ValueError(
+            "Argument `weight_decay_mask` must be None, a pytree of bools shaped like the params "
+            "(or a prefix of them; True = decay), or a callable params -> such a pytree. "
+            f"Received: weight_decay_mask={mask!r}"
+        )
+    return mask
+
+
 def _takes_step(fn: Callable) -> bool:
     """Whether a learning-rate callable takes the step (our extension) or nothing (Keras)."""
     try:
@@ -124,6 +137,7 @@ SHARED_ARGUMENTS = (
     "name",
     "loss_scale_factor",
     "gradient_accumulation_steps",
+    "weight_decay_mask",
     "kwargs",
 )
 
@@ -154,6 +168,14 @@ class Optimizer:
         loss_scale_factor: gradients are divided by this first. None or > 0.
         gradient_accumulation_steps: update once every this many calls with the mean of the
             micro-gradients. None/0 (off) or an integer >= 2.
+        weight_decay_mask: not a Keras argument (keyword only): the JAX counterpart of Keras's
+            ``exclude_from_weight_decay``, as ``optax.add_decayed_weights(mask=...)``. None
+            (decay every array), a pytree of bools shaped like the params or a prefix of them
+            (True = decay this array, False = leave it out), or a callable that takes the
+            params and returns such a pytree (called while tracing: it may look at structure
+            and shapes, not values). It is static: changing it compiles anew, changing the
+            numbers does not. Keras's ``exclude_from_weight_decay(var_names=["bias"])`` is
+            ``weight_decay_mask=lambda p: {k: k != "bias" for k in p}`` for a dict of arrays.
         **kwargs: ``decay`` is accepted with a warning and ignored, as in Keras 3; anything
             else raises ValueError.
 
@@ -195,6 +217,7 @@ class Optimizer:
         name: Any,
         loss_scale_factor: Any,
         gradient_accumulation_steps: Any,
+        weight_decay_mask: Any,
         kwargs: dict[str, Any],
     ) -> None:
         """Validates the arguments every Keras optimizer shares and stores leaves and flags."""
@@ -229,6 +252,7 @@ class Optimizer:
 
         if weight_decay is not None:
             leaves["weight_decay"] = check.real("weight_decay", weight_decay, low=0.0)
+        flags["weight_decay_mask"] = _check_mask(weight_decay_mask)
 
         given = {
             k: v
@@ -538,11 +562,20 @@ class Optimizer:
         return grads
 
     def _decay_weights(self, params: PyTree, learning_rate: jax.Array) -> PyTree:
-        """Decoupled weight decay ``w ← w − (w·λ)·η``."""
+        """Decoupled weight decay ``w ← w − (w·λ)·η`` on the arrays the mask leaves in."""
         if "weight_decay" not in self._leaves:
             return params
         wd = self._leaf("weight_decay")
-        return jax.tree.map(lambda w: w - w * wd * learning_rate.astype(w.dtype), params)
+        mask = self._flags["weight_decay_mask"]
+        if mask is None:
+            mask = True
+        elif callable(mask):
+            mask = _check_mask(mask(params))
+        return jax.tree.map(
+            lambda w, decay: w - w * wd * learning_rate.astype(w.dtype) if decay else w,
+            params,
+            jax.tree.broadcast(mask, params),
+        )
 
     def _apply_rule(self, grads, slots, params, learning_rate, iterations):
         """Maps ``_update_leaf`` over the arrays of ``params``."""
