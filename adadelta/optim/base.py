@@ -12,7 +12,7 @@ It follows optax's ``GradientTransformation`` protocol::
     updates, state = opt.update(grads, state, params)   # updates = new_params - params
 
 and adds ``opt.apply`` (Keras's new params directly), ``opt.step`` (new params, new state and
-the diagnostics the visualizer draws) and
+the diagnostics the visualizer draws: every stage of the pipeline) and
 ``opt.finalize_variable_values`` (Keras's swap to the EMA weights). ``apply`` and ``step`` give
 exactly Keras's variables; ``params + updates`` rounds once more (see ``update``).
 
@@ -72,11 +72,34 @@ class GradientStages(NamedTuple):
     clipped: PyTree
 
 
+class ParamStages(NamedTuple):
+    """The params after each stage of the pipeline, all shaped like the params.
+
+    Attributes:
+        given: the params passed in.
+        decayed: after decoupled weight decay ``w − (w·λ)·η`` (equal to ``given`` without
+            weight decay, and for arrays the ``weight_decay_mask`` leaves out).
+        updated: after the update rule, applied to ``decayed``. On gradient-accumulation
+            micro-steps Keras computes this too and then throws it away.
+        final: the new params: ``updated`` (or ``given`` again on a micro-step), then the EMA
+            overwrite where it fires.
+    """
+
+    given: PyTree
+    decayed: PyTree
+    updated: PyTree
+    final: PyTree
+
+
 class StepInfo(NamedTuple):
-    """Diagnostics of one call.
+    """Diagnostics of one call: every stage of the pipeline, from the same computation.
 
     Attributes:
         grads: the gradient after each pipeline stage.
+        params: the params after each pipeline stage.
+        slots_before: the update rule's state before this call.
+        slots_after: the update rule's state after this call (unchanged on micro-steps).
+        ema: the moving average of the weights after this call, or None without ``use_ema``.
         learning_rate: the learning rate η used by this call (float32 scalar).
         effective_lr: per-element effective learning rate η_t, the factor with which the rule
             turned the processed gradient into a step (spec §4); NaN on accumulation micro-steps.
@@ -86,6 +109,10 @@ class StepInfo(NamedTuple):
     """
 
     grads: GradientStages
+    params: ParamStages
+    slots_before: Any
+    slots_after: Any
+    ema: PyTree | None
     learning_rate: jax.Array
     effective_lr: PyTree
     is_update_step: jax.Array
@@ -472,7 +499,11 @@ class Optimizer:
     def step(
         self, grads: PyTree, state: OptimizerState, params: PyTree
     ) -> tuple[PyTree, OptimizerState, StepInfo]:
-        """One ``apply()`` call with diagnostics: ``(new_params, new_state, StepInfo)``."""
+        """One ``apply()`` call with diagnostics: ``(new_params, new_state, StepInfo)``.
+
+        ``StepInfo`` holds the gradient and the params after every stage of this one
+        computation; under ``jax.jit`` whatever the caller does not use is dropped by XLA.
+        """
         count = state.count
         accumulating = self.accumulates
         steps = self._leaf("gradient_accumulation_steps") if accumulating else None
@@ -523,6 +554,10 @@ class Optimizer:
         )
         info = StepInfo(
             grads=GradientStages(raw, unscaled, accumulated, grads),
+            params=ParamStages(params, decayed, updated, new_params),
+            slots_before=state.slots,
+            slots_after=new_state.slots,
+            ema=new_state.ema,
             learning_rate=learning_rate,
             effective_lr=effective_lr,
             is_update_step=is_update,
