@@ -447,7 +447,10 @@ class Optimizer:
     def _leaf(self, name: str) -> jax.Array:
         """A hyperparameter where the pipeline meets arrays: weakly typed, like Keras's Python
         floats, so it takes the dtype of the array it meets instead of promoting it."""
-        return weak(self._leaves[name])
+        leaf = self._leaves[name]
+        if isinstance(leaf, jax.core.Tracer):  # traced: the optimizer is a jit argument
+            return weak(leaf)
+        return self._device_leaves()[name]  # eager: the device copies, made once
 
     # ----- the protocol --------------------------------------------------------------------
 
