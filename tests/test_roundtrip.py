@@ -438,3 +438,13 @@ def test_piecewise_boundaries_keep_their_type_and_keras_truncation():
     # Boundaries are compared with the integer step after truncation, as in Keras: 2.5 acts as 2.
     as_ints = schedules.PiecewiseConstantDecay([2, 10], [1.0, 0.5, 0.25])
     np.testing.assert_array_equal(np.asarray(fractional(steps)), np.asarray(as_ints(steps)))
+
+
+def test_ahead_of_time_compilation_takes_an_optimizer():
+    """jit(...).lower(...).compile() rebuilds the pytree with stand-ins (ArgInfo) as leaves."""
+    opt = Adadelta(learning_rate=0.5, weight_decay=0.1)
+    params = {"w": jnp.ones((3,))}
+    compiled = jax.jit(Adadelta.apply).lower(opt, params, opt.init(params), params).compile()
+    new_params, _ = compiled(opt, params, opt.init(params), params)
+    expected, _ = opt.apply(params, opt.init(params), params)
+    np.testing.assert_allclose(np.asarray(new_params["w"]), np.asarray(expected["w"]), rtol=1e-6)

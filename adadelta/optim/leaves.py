@@ -48,6 +48,8 @@ def _forget(key: int, ref: weakref.ref) -> None:
 def _device_copy(host: Any) -> Any:
     if isinstance(host, jax.Array):  # a tracer, or already on the device (from a tree.map)
         return weak(host)
+    if not isinstance(host, (np.ndarray, np.generic, int, float)):
+        return host  # a stand-in JAX put in the tree (e.g. ArgInfo in jit(...).lower(...))
     array = np.asarray(host)
     # A Python scalar becomes a weakly typed array directly, faster than any conversion.
     device = jnp.asarray(array.item()) if array.ndim == 0 else weak(jnp.asarray(array))
