@@ -239,14 +239,29 @@ def _run(
 _run_jit = jax.jit(_run, static_argnames=("num_steps", "record"))
 
 
+def _sweep(
+    objective,
+    params,
+    optimizers,
+    key,
+    num_steps,
+    record,
+    params_axis,
+    optimizers_axis,
+    objective_axes,
+):
+    objective_in_axes = None
+    if objective_axes is not None:
+        objective_in_axes = jax.tree.unflatten(jax.tree.structure(objective), objective_axes)
+    return jax.vmap(
+        lambda f, p, o: _run(f, p, o, key, num_steps, record),
+        in_axes=(objective_in_axes, params_axis, optimizers_axis),
+    )(objective, params, optimizers)
+
+
 _sweep_jit = jax.jit(
-    lambda objective, params, optimizers, key, num_steps, record, params_axis, optimizers_axis: (
-        jax.vmap(
-            lambda p, o: _run(objective, p, o, key, num_steps, record),
-            in_axes=(params_axis, optimizers_axis),
-        )(params, optimizers)
-    ),
-    static_argnames=("num_steps", "record", "params_axis", "optimizers_axis"),
+    _sweep,
+    static_argnames=("num_steps", "record", "params_axis", "optimizers_axis", "objective_axes"),
 )
 
 
@@ -358,23 +373,44 @@ def sweep(
     record: Sequence[str] = PATH,
     batched_params: bool = False,
     batched_optimizers: bool = True,
+    objective_axes: Any = None,
 ) -> tuple[Trace, ...]:
     """Like ``run``, vmapped over a leading batch axis of the starts and/or the optimizers.
 
     ``batched_params``: ``params`` leaves carry a leading batch axis (many starts).
     ``batched_optimizers``: every optimizer's leaves carry a leading batch axis (many settings,
-    e.g. from ``grid``). When both are batched the batch sizes must agree.
+    e.g. from ``grid``).
+    ``objective_axes``: None (one objective for the whole batch), or the objective's pytree
+    with 0 at each leaf that carries a leading batch axis and None at each shared leaf (e.g.
+    one minibatch order per seed over shared training data).
+    Whatever is batched must agree on the batch size.
     """
-    if not (batched_params or batched_optimizers):
-        raise ValueError("sweep needs batched_params or batched_optimizers (or both) to be True.")
+    axes = None if objective_axes is None else _objective_axes(objective, objective_axes)
+    if not (batched_params or batched_optimizers or axes is not None):
+        raise ValueError(
+            "sweep needs batched_params, batched_optimizers or objective_axes to batch something."
+        )
     traces = _sweep_jit(
         *_arguments(objective, params, optimizers, num_steps, key),
         num_steps=int(num_steps),
         record=_check_record(record),
         params_axis=0 if batched_params else None,
         optimizers_axis=0 if batched_optimizers else None,
+        objective_axes=axes,
     )
     return _to_numpy(traces, batched=True)
+
+
+def _objective_axes(objective: Any, objective_axes: Any) -> tuple[int | None, ...]:
+    """The per-leaf vmap axes (0 or None) of ``objective``, hashable for ``jit``."""
+    count = len(jax.tree.leaves(_as_pytree_callable(objective)))
+    axes = tuple(jax.tree.leaves(objective_axes, is_leaf=lambda a: a is None))
+    if len(axes) != count or any(a not in (0, None) for a in axes):
+        raise ValueError(
+            f"Argument `objective_axes` must give 0 or None for each of the objective's {count} "
+            f"leaves. Received: objective_axes={objective_axes!r}"
+        )
+    return axes
 
 
 def _check_record(record: Sequence[str]) -> tuple[str, ...]:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from adadelta.problems import DATASETS
-from adadelta.ui import build, controls, figures, panels, state
+from adadelta.ui import build, controls, figures, pagestate, panels, state
 from adadelta.ui.routing import require_navigation
 from adadelta.ui.widgets import plain, render_group
 
@@ -18,31 +18,19 @@ st.markdown(
     "clipping and the EMA have visible effects."
 )
 
-state.load_and_report(controls.network_page_controls())
+state.load_and_report(controls.NETWORK_PAGE)
 
 with st.sidebar:
     st.subheader("Data and network")
-    values = render_group(controls.NETWORK, "network")
+    values = render_group(controls.NETWORK)
     st.caption(DATASETS[values["dataset"]].description)
     kind, lr_values, rule = panels.adadelta_panel()
-    pipeline = panels.pipeline_panel()
+    panels.pipeline_panel()
     st.subheader("Compare with")
-    relatives = panels.relatives_panel(values["compare"])
+    panels.relatives_panel(values["compare"])
 
-network = build.NetworkSpec(
-    dataset=values["dataset"],
-    n_points=int(values["n_points"]),
-    noise=float(values["noise"]),
-    test_fraction=float(values["test_fraction"]),
-    data_seed=int(values["data_seed"]),
-    hidden_layers=int(values["hidden_layers"]),
-    width=int(values["width"]),
-    activation=values["activation"],
-    batch_size=None if values["batch_size"] is None else int(values["batch_size"]),
-)
-specs = panels.specs(kind, lr_values, rule, pipeline, relatives)
-num_steps = int(values["num_steps"])
-state.save(controls.network_page_controls())
+network, specs, num_steps = pagestate.network_run(st.session_state)
+state.save(controls.NETWORK_PAGE)
 
 errors = []
 try:

@@ -5,9 +5,10 @@ import math
 import streamlit as st
 
 from adadelta.problems import FormulaError
-from adadelta.ui import build, controls, figures, panels, state
+from adadelta.ui import build, controls, figures, pagestate, panels, state
+from adadelta.ui.kinds import show
 from adadelta.ui.routing import require_navigation
-from adadelta.ui.widgets import plain, render, render_group
+from adadelta.ui.widgets import plain
 
 require_navigation()
 
@@ -19,35 +20,19 @@ st.markdown(
     "Adagrad's can only shrink; Adadelta's can grow again."
 )
 
-state.load_and_report(controls.surface_page_controls())
+state.load_and_report(controls.SURFACE_PAGE)
 
 figures.apply_contour_click(st.session_state)
 
 with st.sidebar:
-    st.subheader("Surface")
-    surface = render(controls.SURFACE, "problem")
-    formula_control, *others = controls.PROBLEM
-    formula = render(formula_control, "problem") if surface == "custom" else ""
-    problem_values = render_group(others, "problem")
-    surface_values = render_group(controls.surface_controls(surface), f"surface.{surface}")
+    problem_values, _ = panels.problem_panel()
     kind, lr_values, rule = panels.adadelta_panel()
     pipeline = panels.pipeline_panel()
     st.subheader("Compare with")
-    relatives = panels.relatives_panel(problem_values["compare"])
+    panels.relatives_panel(problem_values["compare"])
 
-# The start is a point of the unscaled surface; in f(x, s·y) the optimizer's y is y0 / s.
-axis_scale = float(problem_values["axis_scale"])
-start = (float(surface_values.pop("x0")), float(surface_values.pop("y0")) / axis_scale)
-problem = build.ProblemSpec(
-    surface=surface,
-    formula=formula,
-    shape_params=build.frozen(surface_values),
-    axis_scale=axis_scale,
-    noise_sigma=float(problem_values["noise_sigma"]),
-)
-specs = panels.specs(kind, lr_values, rule, pipeline, relatives)
-num_steps = int(problem_values["num_steps"])
-state.save(controls.surface_page_controls())
+problem, specs, start, num_steps, seed = pagestate.surface_run(st.session_state)
+state.save(controls.SURFACE_PAGE)
 
 errors = []
 try:
@@ -68,11 +53,14 @@ if objective is not None:
 if kind == "constant":
     step = panels.first_step_size(lr_values["learning_rate"], rule["rho"], rule["epsilon"])
     if math.isfinite(step) and step < 1e-3:
+        keras, zeiler = controls.PRESETS["Keras defaults"], controls.PRESETS["Zeiler paper"]
         st.info(
             f"**Why won't Adadelta move?** Its first step is about η·√(ε/(1−ρ)) = {step:.1e} "
             "per coordinate, whatever the gradient: E[Δx²] starts at 0, so only ε feeds the "
-            "numerator. Keras's defaults (learning_rate 0.001, ε 1e-7) make this tiny; "
-            "Zeiler's paper uses η = 1 and ε = 1e-6. Try the **Zeiler paper** preset.",
+            f"numerator. Keras's defaults (learning_rate {show(keras['learning_rate'])}, "
+            f"ε {show(keras['epsilon'])}) make this tiny; Zeiler's paper uses "
+            f"η = {show(zeiler['learning_rate'])} and ε = {show(zeiler['epsilon'])}. "
+            "Try the **Zeiler paper** preset.",
             icon=":material/pace:",
         )
 else:
@@ -94,4 +82,4 @@ if extras and problem.noise_sigma == 0:
     )
 
 if objective is not None and not errors:
-    figures.surface_results(problem, specs, start, num_steps, int(problem_values["seed"]))
+    figures.surface_results(problem, specs, start, num_steps, seed)

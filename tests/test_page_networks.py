@@ -204,10 +204,10 @@ def test_bad_url_parameters_get_a_message_and_defaults():
     assert not at.exception
     text = " ".join(w.value for w in at.warning)
     assert "`width` must be a number" in text
-    assert "`hidden_layers` = 9 is above 4" in text
+    assert "`hidden_layers` = 9 is above 4; 4 is used" in text
     assert "nonsense" in text
     assert at.number_input(key="network.width").value == 16
-    assert at.number_input(key="network.hidden_layers").value == 2
+    assert at.number_input(key="network.hidden_layers").value == 4  # clamped into range
     assert_draws(at)
 
 

@@ -3,9 +3,11 @@
 import json
 
 import pytest
+from control_examples import another
 from page_harness import assert_clean, charts, run_page
 from streamlit.testing.v1 import AppTest
 
+from adadelta.problems import SURFACES
 from adadelta.ui import controls
 
 pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
@@ -75,18 +77,8 @@ def test_every_learning_rate_kind_and_its_controls(kind):
     at = page(**{"problem.num_steps": "300"})
     at.selectbox(key="adadelta.learning_rate").select(kind).run()
     assert_clean(at)
-    for control in controls.SCHEDULES[kind]:
-        key = control.key(f"lr.{kind}")
-        if control.kind == "bool":
-            at.checkbox(key=key).check().run()
-        elif control.kind == "text":
-            continue
-        elif control.kind == "unit":
-            at.slider(key=key).set_value(0.1).run()
-        elif control.optional:
-            at.number_input(key=key).set_value(2.0).run()
-        else:
-            at.number_input(key=key).increment().run()
+    for control in controls.schedule(kind):
+        at.get_by_key(control.key).set_value(control.to_widget(another(control))).run()
         assert_clean(at)
     assert len(charts(at)) >= CHARTS + (kind != "constant")  # with the lr(t) preview
 
@@ -115,15 +107,9 @@ def test_every_adadelta_and_pipeline_control():
 def test_every_problem_control_and_comparison_optimizer():
     at = page(**{"problem.num_steps": "300"})
     at.multiselect(key="problem.compare").select("RMSprop").select("SGD").select("Adam").run()
-    for label, group in controls.RELATIVES.items():
+    for group in controls.RELATIVES.values():
         for control in group:
-            key = control.key(label.lower())
-            if control.kind == "bool":
-                at.checkbox(key=key).check().run()
-            elif control.kind == "unit":
-                at.slider(key=key).set_value(min(0.5, control.high)).run()
-            else:
-                at.number_input(key=key).set_value(control.default * 0.5 or 0.01).run()
+            at.get_by_key(control.key).set_value(another(control)).run()
             assert_clean(at)
     at.number_input(key="problem.axis_scale").set_value(10.0).run()
     at.number_input(key="problem.noise_sigma").set_value(0.5).run()
@@ -137,7 +123,7 @@ def test_every_problem_control_and_comparison_optimizer():
     assert_clean(at)
 
 
-@pytest.mark.parametrize("surface", list(controls.SURFACE.options[:-1]))
+@pytest.mark.parametrize("surface", list(SURFACES))
 def test_every_surface_draws(surface):
     at = page(**{"problem.surface": surface, "problem.num_steps": "300"})
     assert_clean(at)

@@ -51,6 +51,8 @@ class Surface:
         log_colour: True when the dynamic range is so large that a log colour scale reads better.
         shape_params: Name -> :class:`ShapeParam` (default, lo, hi, help text).
         lesson: One line on what the surface teaches.
+        local_minima: Every local minimum inside the domain as ``(x, y, f)``, the global ones
+            included, for surfaces with several (empty: only ``minima`` are known).
     """
 
     key: str
@@ -63,6 +65,7 @@ class Surface:
     log_colour: bool
     lesson: str
     shape_params: Mapping[str, ShapeParam] = dataclasses.field(default_factory=dict, hash=False)
+    local_minima: tuple[Minimum, ...] = ()
 
     @property
     def defaults(self) -> dict[str, float]:
@@ -278,6 +281,11 @@ _SURFACE_LIST = (
         start=(2.5, -1.5),
         log_colour=True,
         lesson="One global and two local minima: a good start can still end in the wrong one.",
+        local_minima=(
+            (0.0, 0.0, 0.0),
+            (-1.7475523458302888, 0.8737761729151444, 0.29863844223685904),
+            (1.7475523458302888, -0.8737761729151444, 0.29863844223685904),
+        ),
     ),
     Surface(
         key="six_hump_camel",
@@ -292,6 +300,14 @@ _SURFACE_LIST = (
         start=(-1.5, 1.5),
         log_colour=False,
         lesson="Twin global minima and four local ones: symmetry and basin choice.",
+        local_minima=(
+            (0.08984201310031806, -0.7126564030207396, -1.0316284534898774),
+            (-0.08984201310031806, 0.7126564030207396, -1.0316284534898774),
+            (1.7036067149699807, -0.7960835686726251, -0.21546382438371905),
+            (-1.7036067149699807, 0.7960835686726251, -0.21546382438371905),
+            (1.6071047529201974, 0.5686514548841314, 2.1042503103112575),
+            (-1.6071047529201974, -0.5686514548841314, 2.1042503103112575),
+        ),
     ),
     Surface(
         key="goldstein_price",
@@ -328,6 +344,12 @@ _SURFACE_LIST = (
         start=(0.0, 4.5),
         log_colour=False,
         lesson="Four basins and one global minimum: the start decides the answer.",
+        local_minima=(
+            (-2.9035340277711774, -2.9035340277711774, -78.33233140754284),
+            (2.746802770990837, -2.9035340277711774, -64.19561235905536),
+            (-2.9035340277711774, 2.746802770990837, -64.19561235905536),
+            (2.746802770990837, 2.746802770990837, -50.05889331056789),
+        ),
     ),
     Surface(
         key="rastrigin",
@@ -556,6 +578,16 @@ class Objective:
             return ()
         scale = self._scale()
         return tuple((x, y / scale, f) for x, y, f in self.surface.minima)
+
+    @property
+    def local_minima(self) -> tuple[Minimum, ...]:
+        """Every known local minimum ``(x, y / s, f)``, the global ones included: the surface's
+        ``local_minima`` when it lists them, else its global ``minima``; none for a formula."""
+        if self.surface is None:
+            return ()
+        scale = self._scale()
+        listed = self.surface.local_minima or self.surface.minima
+        return tuple((x, y / scale, f) for x, y, f in listed)
 
     @property
     def start(self) -> tuple[float, float]:

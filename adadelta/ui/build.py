@@ -24,7 +24,18 @@ OPTIMIZER_CLASSES = {
 
 
 class OptimizerSpec(NamedTuple):
-    """A hashable description of one optimizer (what ``st.cache_data`` keys on)."""
+    """A hashable description of one optimizer (what ``st.cache_data`` keys on).
+
+    Attributes:
+        label: the optimizer's class name in Keras and here: ``"Adadelta"``, ``"Adagrad"``...
+        rule: the rule's own arguments, e.g. ``(("epsilon", 1e-06), ("name", "adadelta"),
+            ("rho", 0.95))``, sorted by name.
+        learning_rate: ``(form, arguments)``: ``("constant", (("learning_rate", 1.0),))``, a
+            Keras schedule's name and its arguments, or ``("formula in t",
+            (("learning_rate(t)", text),))``.
+        pipeline: the ``apply()`` arguments in effect, by their Keras names (an argument that
+            is off or has no effect, such as ``ema_momentum`` without ``use_ema``, is absent).
+    """
 
     label: str
     rule: tuple[tuple[str, Any], ...]
@@ -95,28 +106,11 @@ def learning_rate(kind: str, values: dict[str, Any]) -> Any:
     return schedule(**values)
 
 
-def pipeline_kwargs(values: dict[str, Any]) -> dict[str, Any]:
-    """The shared Keras arguments from the pipeline controls (clipping is one choice of three)."""
-    kwargs = {k: v for k, v in values.items() if k not in ("clipping", "clip_threshold")}
-    if values.get("clipping", "None") != "None":
-        kwargs[values["clipping"]] = float(values["clip_threshold"])
-    for name in ("weight_decay", "loss_scale_factor"):
-        if kwargs.get(name) is not None:
-            kwargs[name] = float(kwargs[name])
-    kwargs["ema_momentum"] = float(kwargs.get("ema_momentum", 0.99))
-    return kwargs
-
-
 def optimizer(spec: OptimizerSpec) -> optim.Optimizer:
     """Builds one optimizer; raises ValueError naming the bad argument."""
     kind, lr_values = spec.learning_rate
-    rule = {
-        k: (float(v) if isinstance(v, int) and not isinstance(v, bool) else v) for k, v in spec.rule
-    }
     return OPTIMIZER_CLASSES[spec.label](
-        learning_rate=learning_rate(kind, dict(lr_values)),
-        **rule,
-        **pipeline_kwargs(dict(spec.pipeline)),
+        learning_rate=learning_rate(kind, dict(lr_values)), **dict(spec.rule), **dict(spec.pipeline)
     )
 
 

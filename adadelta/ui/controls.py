@@ -1,117 +1,53 @@
-"""The control table: every argument's widget, declared once.
+"""The control table: every control of every page, declared once.
 
-Each ``Control`` is an argument under its exact Keras name, with a one-line help text, the
-widget's range and default, and its URL key. Pages render groups of controls with
-``render``; the URL state (``adadelta.ui.state``) and the optimizer factory (``build``) derive
-from the same declarations, so a control added here appears everywhere at once.
+Each control is an argument under its exact Keras name with a one-line help text, its kind
+(``adadelta.ui.kinds``), its range and, where the page departs from Keras, its page default.
+Keras's defaults are not typed here: each group reads them from the signature of the optimizer
+or schedule it configures, and a help text names Keras's default where the page's differs.
+
+A key is never typed outside this table: take it from a control,
+``ADADELTA["rho"].key == "adadelta.rho"``, or a group helper (``schedule``, ``surface``,
+``relative``). The keys are the URL parameters of shared links, so they keep their form
+``<group>.<keras name>``. ``adadelta.ui.pagestate`` turns a page's values into what it runs.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
-from adadelta.problems import DATASETS, SURFACES
+from adadelta import optim
+from adadelta.optim import schedules
+from adadelta.problems import DATASETS, SURFACES, datasets, mlp
 from adadelta.problems.surfaces import FORMULA_START
 
-OPTIONAL = "optional"  # a number that may be left empty, meaning Keras's None
+from .kinds import (
+    MISSING,
+    Checkbox,
+    Choice,
+    Control,
+    Group,
+    Integer,
+    MultiChoice,
+    Number,
+    Slider,
+    Text,
+)
+
+ZEILER = {"learning_rate": 1.0, "rho": 0.95, "epsilon": 1e-6}
+"""Zeiler (2012, arXiv:1212.5701) §4: ρ = 0.95, ε = 1e-6, and η = 1 (no global rate), which
+Keras's documentation names as the paper's form. The pages open on it: motion is visible."""
 
 
-@dataclasses.dataclass(frozen=True)
-class Control:
-    """One argument's widget.
-
-    Attributes:
-        name: the exact Keras argument name (the widget's label).
-        help: one line shown as the widget's tooltip.
-        default: the page's default (may differ from Keras's to make motion visible; then the
-            help text says Keras's default).
-        kind: ``"float"``, ``"int"``, ``"unit"`` (slider on [low, high]), ``"bool"``,
-            ``"text"``, ``"choice"`` or ``"multi"`` (several of the options).
-        low, high, step: the widget's range and step.
-        optional: the number input may be empty, which means None (the argument is off).
-        options: the choices of a ``"choice"`` control.
-        format: printf-style display format of number inputs.
-    """
-
-    name: str
-    help: str
-    default: Any
-    kind: str = "float"
-    low: float | None = None
-    high: float | None = None
-    step: float | None = None
-    optional: bool = False
-    options: tuple[str, ...] = ()
-    format: str | None = None
-    labels: tuple[tuple[str, str], ...] = ()
-
-    def label_of(self, option: str) -> str:
-        """How a choice is displayed (its key stays in the URL)."""
-        return dict(self.labels).get(option, option)
-
-    def key(self, group: str) -> str:
-        """The widget key and URL parameter name, e.g. ``adadelta.rho``."""
-        return f"{group}.{self.name}"
-
-    def parse(self, text: str) -> Any:
-        """Parses a URL value; raises ValueError with a message naming the argument."""
-        if self.optional and text.lower() in ("", "none"):
-            return None
-        if self.kind == "bool":
-            if text.lower() in ("1", "true", "yes", "on"):
-                return True
-            if text.lower() in ("0", "false", "no", "off"):
-                return False
-            raise ValueError(f"`{self.name}` must be true or false, not {text!r}")
-        if self.kind == "text":
-            if len(text) > 300:
-                raise ValueError(f"`{self.name}` is longer than 300 characters")
-            return text
-        if self.kind == "multi":
-            chosen = [part.strip() for part in text.split(",") if part.strip()]
-            unknown = [c for c in chosen if c not in self.options]
-            if unknown:
-                raise ValueError(f"`{self.name}` may only list {', '.join(self.options)}")
-            return chosen
-        if self.kind == "choice":
-            if text not in self.options:
-                raise ValueError(f"`{self.name}` must be one of {', '.join(self.options)}")
-            return text
-        try:
-            value = int(text) if self.kind == "int" else float(text)
-        except ValueError:
-            raise ValueError(f"`{self.name}` must be a number, not {text!r}") from None
-        return self.clamp(value)
-
-    def clamp(self, value: float) -> float:
-        """Clamps a number into the widget's range (out-of-range URL values are clamped)."""
-        if value != value:  # NaN
-            raise ValueError(f"`{self.name}` must be a number, not NaN")
-        if self.low is not None and value < self.low:
-            raise ValueError(f"`{self.name}` = {value:g} is below {self.low:g}")
-        if self.high is not None and value > self.high:
-            raise ValueError(f"`{self.name}` = {value:g} is above {self.high:g}")
-        return value
-
-
-def _lr(default: float, keras_default: float) -> Control:
-    note = "" if default == keras_default else f" Keras's default is {keras_default:g}."
-    return Control(
-        "learning_rate",
-        f"η, the step multiplier.{note}",
-        default,
-        low=-10.0,
-        high=100.0,
-        step=0.001,
-        format="%g",
+def _lr(default: float) -> Number:
+    return Number(
+        "learning_rate", "η, the step multiplier.", default, low=-10.0, high=100.0, step=0.001
     )
 
 
-def _epsilon(default: float = 1e-7) -> Control:
-    return Control(
+def _epsilon(default: Any = MISSING) -> Number:
+    return Number(
         "epsilon",
-        "ε, added inside the square roots so they never divide by zero (Keras: 1e-7).",
+        "ε, added inside the square roots so they never divide by zero.",
         default,
         low=0.0,
         high=1.0,
@@ -120,546 +56,518 @@ def _epsilon(default: float = 1e-7) -> Control:
     )
 
 
-ADADELTA = (
-    Control(
-        "rho",
-        "ρ, the decay rate of both running averages E[g²] and E[Δx²]; memory ≈ 1/(1−ρ) steps.",
-        0.95,
-        kind="unit",
-        low=0.0,
-        high=1.0,
-        step=0.001,
+def _unit(name: str, help: str, *, high: float = 1.0, step: float = 0.001, **kw: Any) -> Slider:
+    return Slider(name, help, low=0.0, high=high, step=step, **kw)
+
+
+ADADELTA = Group(
+    "adadelta",
+    (
+        _unit(
+            "rho",
+            "ρ, the decay rate of both running averages E[g²] and E[Δx²]; memory ≈ 1/(1−ρ) steps.",
+        ),
+        _epsilon(ZEILER["epsilon"]),
+        Text(
+            "name", "The optimizer's name: only prefixes Keras's variable names, no numeric effect."
+        ),
     ),
-    _epsilon(1e-6),
-    Control(
-        "name",
-        "The optimizer's name: only prefixes Keras's variable names, no numeric effect.",
-        "adadelta",
-        kind="text",
-    ),
+    optim.Adadelta,
 )
 
-ADAGRAD = (
-    _lr(1.0, 0.001),
-    Control(
-        "initial_accumulator_value",
-        "A₀, the starting value of Adagrad's sum of squared gradients.",
-        0.1,
-        low=0.0,
+
+def _initial() -> Number:
+    return Number(
+        "initial_learning_rate",
+        "The learning rate at step 0.",
+        ZEILER["learning_rate"],
+        low=-10.0,
         high=100.0,
         step=0.01,
-        format="%g",
-    ),
-    _epsilon(),
-)
-
-RMSPROP = (
-    _lr(0.01, 0.001),
-    Control(
-        "rho",
-        "Decay rate of the running average of g².",
-        0.9,
-        kind="unit",
-        low=0.0,
-        high=1.0,
-        step=0.001,
-    ),
-    Control(
-        "momentum",
-        "Momentum μ in [0, 1]; 0 switches it off.",
-        0.0,
-        kind="unit",
-        low=0.0,
-        high=1.0,
-        step=0.01,
-    ),
-    _epsilon(),
-    Control(
-        "centered",
-        "Divide by the gradient's variance instead of its second moment.",
-        False,
-        kind="bool",
-    ),
-)
-
-SGD = (
-    _lr(0.001, 0.01),
-    Control(
-        "momentum",
-        "Momentum μ in [0, 1]; 0 is plain gradient descent.",
-        0.0,
-        kind="unit",
-        low=0.0,
-        high=1.0,
-        step=0.01,
-    ),
-    Control("nesterov", "Use Nesterov momentum.", False, kind="bool"),
-)
-
-ADAM = (
-    _lr(0.05, 0.001),
-    Control(
-        "beta_1",
-        "Decay rate of the first moment (the running mean of g).",
-        0.9,
-        kind="unit",
-        low=0.0,
-        high=0.999,
-        step=0.001,
-    ),
-    Control(
-        "beta_2",
-        "Decay rate of the second moment (the running mean of g²).",
-        0.999,
-        kind="unit",
-        low=0.0,
-        high=0.9999,
-        step=0.0001,
-        format="%.4f",
-    ),
-    _epsilon(),
-    Control(
-        "amsgrad", "Use AMSGrad: divide by the largest second moment so far.", False, kind="bool"
-    ),
-)
-
-PIPELINE = (
-    Control(
-        "weight_decay",
-        "Decoupled weight decay λ: w ← w − (w·λ)·η before each update. Empty = None (off).",
-        None,
-        low=0.0,
-        high=10.0,
-        step=0.001,
-        optional=True,
-        format="%g",
-    ),
-    Control(
-        "clipping",
-        "Which of Keras's three clipping arguments to set (Keras allows at most one).",
-        "None",
-        kind="choice",
-        options=("None", "clipnorm", "clipvalue", "global_clipnorm"),
-    ),
-    Control(
-        "use_ema", "Keep an exponential moving average (EMA) of the weights.", False, kind="bool"
-    ),
-    Control(
-        "ema_momentum",
-        "The EMA's momentum: avg ← m·avg + (1−m)·w (the first update copies w).",
-        0.99,
-        kind="unit",
-        low=0.0,
-        high=1.0,
-        step=0.001,
-    ),
-    Control(
-        "ema_overwrite_frequency",
-        "With use_ema, overwrite the weights with their EMA every this many iterations. "
-        "Empty = None.",
-        None,
-        kind="int",
-        low=1,
-        high=100_000,
-        step=1,
-        optional=True,
-    ),
-    Control(
-        "loss_scale_factor",
-        "Gradients are divided by this first (mixed-precision loss scaling). Empty = None.",
-        None,
-        low=1e-6,
-        high=1e9,
-        step=1.0,
-        optional=True,
-        format="%g",
-    ),
-    Control(
-        "gradient_accumulation_steps",
-        "Update once every n calls with the mean of the n gradients. Empty = None (off).",
-        None,
-        kind="int",
-        low=2,
-        high=1000,
-        step=1,
-        optional=True,
-    ),
-)
-
-CLIP_THRESHOLDS = {
-    name: Control(name, text, 1.0, low=1e-6, high=1e6, step=0.1, format="%g")
-    for name, text in (
-        (
-            "clipnorm",
-            "Clip each gradient array to this L2 norm (> 0); here x and y form one array.",
-        ),
-        ("clipvalue", "Clip each gradient element to [−clipvalue, clipvalue] (> 0)."),
-        ("global_clipnorm", "Clip all gradients jointly to this global L2 norm (> 0)."),
     )
-}
 
-# The learning-rate forms of Adadelta: a constant, each Keras schedule, or a formula in t.
-LR_KINDS = (
-    "constant",
-    "ExponentialDecay",
-    "PiecewiseConstantDecay",
-    "PolynomialDecay",
-    "InverseTimeDecay",
-    "CosineDecay",
-    "CosineDecayRestarts",
-    "formula in t",
+
+def _steps(name: str, default: int, help: str) -> Integer:
+    return Integer(name, help, default, low=1, high=1_000_000, step=1)
+
+
+def _staircase() -> Checkbox:
+    return Checkbox("staircase", "Decay in discrete jumps instead of smoothly.")
+
+
+def _form(kind: str, *members: Control, signature_of: Any = None) -> tuple[str, Group]:
+    """A form of learning_rate: its controls under ``lr.<kind>``, defaults from its signature."""
+    return kind, Group(f"lr.{kind}", members, signature_of or getattr(schedules, kind, None))
+
+
+SCHEDULES: dict[str, Group] = dict(
+    (
+        _form("constant", _lr(ZEILER["learning_rate"]), signature_of=optim.Adadelta),
+        _form(
+            "ExponentialDecay",
+            _initial(),
+            _steps("decay_steps", 200, "Steps over which the rate is multiplied by decay_rate."),
+            Number(
+                "decay_rate",
+                "Factor applied every decay_steps steps.",
+                0.5,
+                low=1e-6,
+                high=10.0,
+                step=0.05,
+            ),
+            _staircase(),
+        ),
+        _form(
+            "PiecewiseConstantDecay",
+            Text(
+                "boundaries",
+                "Comma-separated steps where the rate changes, e.g. 300, 800.",
+                "300, 800",
+            ),
+            Text(
+                "values",
+                "Comma-separated rates, one more than boundaries, e.g. 1, 0.5, 0.1.",
+                "1.0, 0.5, 0.1",
+            ),
+        ),
+        _form(
+            "PolynomialDecay",
+            _initial(),
+            _steps("decay_steps", 1000, "Steps to go from initial to end_learning_rate."),
+            Number(
+                "end_learning_rate", "The rate after decay_steps.", low=0.0, high=100.0, step=1e-4
+            ),
+            Number(
+                "power", "Exponent of the polynomial (1 = linear).", low=1e-3, high=10.0, step=0.1
+            ),
+            Checkbox("cycle", "Restart the decay after decay_steps (in growing multiples)."),
+        ),
+        _form(
+            "InverseTimeDecay",
+            _initial(),
+            _steps("decay_steps", 200, "The time scale of the decay."),
+            Number(
+                "decay_rate",
+                "η₀ / (1 + decay_rate · t / decay_steps).",
+                0.5,
+                low=0.0,
+                high=100.0,
+                step=0.05,
+            ),
+            _staircase(),
+        ),
+        _form(
+            "CosineDecay",
+            _initial(),
+            _steps("decay_steps", 1000, "Length of the cosine decay (after any warmup)."),
+            _unit("alpha", "Final rate as a fraction of the peak.", step=0.01),
+            Number(
+                "warmup_target",
+                "Peak reached by a linear warmup from initial_learning_rate. Empty = None "
+                "(no warmup).",
+                low=-10.0,
+                high=100.0,
+                step=0.01,
+                optional=True,
+            ),
+            _steps(
+                "warmup_steps",
+                100,
+                "Length of the warmup (ignored when warmup_target is None, as in Keras).",
+            ),
+        ),
+        _form(
+            "CosineDecayRestarts",
+            _initial(),
+            _steps("first_decay_steps", 200, "Length of the first cosine cycle."),
+            Number(
+                "t_mul",
+                "Each cycle is t_mul times longer than the previous one.",
+                low=0.01,
+                high=10.0,
+                step=0.1,
+            ),
+            Number(
+                "m_mul",
+                "Each restart peaks at m_mul times the previous peak.",
+                low=0.0,
+                high=10.0,
+                step=0.05,
+            ),
+            _unit("alpha", "Minimum rate as a fraction of initial_learning_rate.", step=0.01),
+        ),
+        _form(
+            "formula in t",
+            Text(
+                "learning_rate(t)",
+                "A formula in the raw step t, e.g. 1/(1 + 0.01*t) or 0.5*(1 + cos(pi*t/2000)).",
+                "1/(1 + 0.002*t)",
+            ),
+        ),
+    )
 )
 
-LR_KIND = Control(
-    "learning_rate",
-    "η: a constant, one of Keras's schedules (evaluated at the raw step counter) or a formula.",
-    "constant",
-    kind="choice",
-    options=LR_KINDS,
+LR_KINDS = tuple(SCHEDULES)
+"""Adadelta's forms of ``learning_rate``: a constant, each Keras schedule, or a formula in t."""
+
+LEARNING_RATE = Group(
+    "adadelta",
+    (
+        Choice(
+            "learning_rate",
+            "η: a constant, one of Keras's schedules (evaluated at the raw step counter) or a "
+            "formula.",
+            "constant",
+            options=LR_KINDS,
+        ),
+    ),
 )
-
-_INITIAL = Control(
-    "initial_learning_rate",
-    "The learning rate at step 0.",
-    1.0,
-    low=-10.0,
-    high=100.0,
-    step=0.01,
-    format="%g",
-)
+LR_KIND = LEARNING_RATE["learning_rate"]
+"""Which form Adadelta's learning_rate takes (URL ``adadelta.learning_rate``)."""
 
 
-def _steps(name: str, default: int, what: str) -> Control:
-    return Control(name, what, default, kind="int", low=1, high=1_000_000, step=1)
+def schedule(kind: str) -> Group:
+    """The controls of one form of Adadelta's learning_rate (group ``lr.<kind>``)."""
+    return SCHEDULES[kind]
 
 
-SCHEDULES: dict[str, tuple[Control, ...]] = {
-    "constant": (_lr(1.0, 0.001),),
-    "ExponentialDecay": (
-        _INITIAL,
-        _steps("decay_steps", 200, "Steps over which the rate is multiplied by decay_rate."),
-        Control(
-            "decay_rate",
-            "Factor applied every decay_steps steps.",
-            0.5,
-            low=1e-6,
+CLIPPING_ARGUMENTS = ("clipnorm", "clipvalue", "global_clipnorm")
+"""Keras's three clipping arguments, of which at most one may be set."""
+
+PIPELINE = Group(
+    "pipeline",
+    (
+        Number(
+            "weight_decay",
+            "Decoupled weight decay λ: w ← w − (w·λ)·η before each update. Empty = None (off).",
+            low=0.0,
             high=10.0,
-            step=0.05,
-            format="%g",
-        ),
-        Control("staircase", "Decay in discrete jumps instead of smoothly.", False, kind="bool"),
-    ),
-    "PiecewiseConstantDecay": (
-        Control(
-            "boundaries",
-            "Comma-separated steps where the rate changes, e.g. 300, 800.",
-            "300, 800",
-            kind="text",
-        ),
-        Control(
-            "values",
-            "Comma-separated rates, one more than boundaries, e.g. 1, 0.5, 0.1.",
-            "1.0, 0.5, 0.1",
-            kind="text",
-        ),
-    ),
-    "PolynomialDecay": (
-        _INITIAL,
-        _steps("decay_steps", 1000, "Steps to go from initial to end_learning_rate."),
-        Control(
-            "end_learning_rate",
-            "The rate after decay_steps.",
-            0.0001,
-            low=0.0,
-            high=100.0,
-            step=0.0001,
-            format="%g",
-        ),
-        Control(
-            "power",
-            "Exponent of the polynomial (1 = linear).",
-            1.0,
-            low=1e-3,
-            high=10.0,
-            step=0.1,
-            format="%g",
-        ),
-        Control(
-            "cycle",
-            "Restart the decay after decay_steps (in growing multiples).",
-            False,
-            kind="bool",
-        ),
-    ),
-    "InverseTimeDecay": (
-        _INITIAL,
-        _steps("decay_steps", 200, "The time scale of the decay."),
-        Control(
-            "decay_rate",
-            "η₀ / (1 + decay_rate · t / decay_steps).",
-            0.5,
-            low=0.0,
-            high=100.0,
-            step=0.05,
-            format="%g",
-        ),
-        Control("staircase", "Decay in discrete jumps instead of smoothly.", False, kind="bool"),
-    ),
-    "CosineDecay": (
-        _INITIAL,
-        _steps("decay_steps", 1000, "Length of the cosine decay (after any warmup)."),
-        Control(
-            "alpha",
-            "Final rate as a fraction of the peak.",
-            0.0,
-            kind="unit",
-            low=0.0,
-            high=1.0,
-            step=0.01,
-        ),
-        Control(
-            "warmup_target",
-            "Peak reached by a linear warmup from initial_learning_rate. Empty = None (no warmup).",
-            None,
-            low=-10.0,
-            high=100.0,
-            step=0.01,
+            step=0.001,
             optional=True,
-            format="%g",
         ),
-        _steps(
-            "warmup_steps",
-            100,
-            "Length of the warmup (ignored when warmup_target is None, as in Keras).",
+        Choice(
+            "clipping",
+            "Which of Keras's three clipping arguments to set (Keras allows at most one).",
+            "None",
+            options=("None", *CLIPPING_ARGUMENTS),
+        ),
+        *(
+            Number(name, help, 1.0, low=1e-6, high=1e6, step=0.1, when=("clipping", name))
+            for name, help in (
+                (
+                    "clipnorm",
+                    "Clip each gradient array to this L2 norm (> 0); here x and y form one array.",
+                ),
+                ("clipvalue", "Clip each gradient element to [−clipvalue, clipvalue] (> 0)."),
+                ("global_clipnorm", "Clip all gradients jointly to this global L2 norm (> 0)."),
+            )
+        ),
+        Checkbox("use_ema", "Keep an exponential moving average (EMA) of the weights."),
+        _unit(
+            "ema_momentum",
+            "The EMA's momentum: avg ← m·avg + (1−m)·w (the first update copies w).",
+            when=("use_ema", True),
+        ),
+        Integer(
+            "ema_overwrite_frequency",
+            "With use_ema, overwrite the weights with their EMA every this many iterations. "
+            "Empty = None.",
+            low=1,
+            high=100_000,
+            step=1,
+            optional=True,
+            when=("use_ema", True),
+        ),
+        Number(
+            "loss_scale_factor",
+            "Gradients are divided by this first (mixed-precision loss scaling). Empty = None.",
+            low=1e-6,
+            high=1e9,
+            step=1.0,
+            optional=True,
+        ),
+        Integer(
+            "gradient_accumulation_steps",
+            "Update once every n calls with the mean of the n gradients. Empty = None (off).",
+            low=2,
+            high=1000,
+            step=1,
+            optional=True,
         ),
     ),
-    "CosineDecayRestarts": (
-        _INITIAL,
-        _steps("first_decay_steps", 200, "Length of the first cosine cycle."),
-        Control(
-            "t_mul",
-            "Each cycle is t_mul times longer than the previous one.",
-            2.0,
-            low=0.01,
-            high=10.0,
-            step=0.1,
-            format="%g",
+    optim.Adadelta,
+)
+"""Keras's ``apply()`` arguments, shared by every optimizer of a page."""
+
+
+def _relative(label: str, *members: Control) -> tuple[str, Group]:
+    """A comparison optimizer's controls under its label in lower case (``adagrad.epsilon``)."""
+    return label, Group(label.lower(), members, getattr(optim, label))
+
+
+RELATIVES: dict[str, Group] = dict(
+    (
+        _relative(
+            "Adagrad",
+            _lr(1.0),
+            Number(
+                "initial_accumulator_value",
+                "A₀, the starting value of Adagrad's sum of squared gradients.",
+                low=0.0,
+                high=100.0,
+                step=0.01,
+            ),
+            _epsilon(),
         ),
-        Control(
-            "m_mul",
-            "Each restart peaks at m_mul times the previous peak.",
+        _relative(
+            "RMSprop",
+            _lr(0.01),
+            _unit("rho", "Decay rate of the running average of g²."),
+            _unit("momentum", "Momentum μ in [0, 1]; 0 switches it off.", step=0.01),
+            _epsilon(),
+            Checkbox("centered", "Divide by the gradient's variance instead of its second moment."),
+        ),
+        _relative(
+            "SGD",
+            _lr(0.001),
+            _unit("momentum", "Momentum μ in [0, 1]; 0 is plain gradient descent.", step=0.01),
+            Checkbox("nesterov", "Use Nesterov momentum."),
+        ),
+        _relative(
+            "Adam",
+            _lr(0.05),
+            _unit("beta_1", "Decay rate of the first moment (the running mean of g).", high=0.999),
+            _unit(
+                "beta_2",
+                "Decay rate of the second moment (the running mean of g²).",
+                high=0.9999,
+                step=0.0001,
+                format="%.4f",
+            ),
+            _epsilon(),
+            Checkbox("amsgrad", "Use AMSGrad: divide by the largest second moment so far."),
+        ),
+    )
+)
+"""The optimizers drawn beside Adadelta, by label; a group's prefix is the label in lower case."""
+
+
+def relative(label: str) -> Group:
+    """The controls of a comparison optimizer (group ``<label in lower case>``)."""
+    return RELATIVES[label]
+
+
+def _compare(help: str) -> MultiChoice:
+    return MultiChoice("compare", help, ("Adagrad",), options=tuple(RELATIVES))
+
+
+def _seed(name: str, help: str) -> Integer:
+    return Integer(name, help, 0, low=0, high=2**31 - 1, step=1)
+
+
+PROBLEM = Group(
+    "problem",
+    (
+        Choice(
+            "surface",
+            "The loss surface f(x, y); 'Custom formula' lets you type your own.",
+            "rosenbrock",
+            options=(*SURFACES, "custom"),
+            labels=(
+                *((key, surface.title) for key, surface in SURFACES.items()),
+                ("custom", "Custom formula"),
+            ),
+        ),
+        Text(
+            "formula",
+            "f(x, y) using + - * / ** ^, sin cos tan exp log sqrt abs tanh min max, pi and e.",
+            "x**2 + 5*y**2 + sin(3*x)",
+            when=("surface", "custom"),
+        ),
+        Number(
+            "axis_scale",
+            "s in f(x, s·y): stretches the y axis. Adadelta's steps are in the units of each "
+            "parameter, so it copes with s better than Adagrad and SGD.",
             1.0,
-            low=0.0,
-            high=10.0,
-            step=0.05,
-            format="%g",
+            low=0.01,
+            high=100.0,
+            step=0.1,
         ),
-        Control(
-            "alpha",
-            "Minimum rate as a fraction of initial_learning_rate.",
+        Number(
+            "noise_sigma",
+            "σ of Gaussian noise added to every gradient (the loss shown stays noise-free).",
             0.0,
-            kind="unit",
             low=0.0,
-            high=1.0,
-            step=0.01,
+            high=100.0,
+            step=0.1,
         ),
-    ),
-    "formula in t": (
-        Control(
-            "learning_rate(t)",
-            "A formula in the raw step t, e.g. 1/(1 + 0.01*t) or 0.5*(1 + cos(pi*t/2000)).",
-            "1/(1 + 0.002*t)",
-            kind="text",
+        _seed("seed", "Random seed of the gradient noise."),
+        Integer(
+            "num_steps",
+            "Number of optimizer calls (apply() in Keras).",
+            2000,
+            low=1,
+            high=10_000,
+            step=100,
         ),
-    ),
-}
-
-RELATIVES: dict[str, tuple[Control, ...]] = {
-    "Adagrad": ADAGRAD,
-    "RMSprop": RMSPROP,
-    "SGD": SGD,
-    "Adam": ADAM,
-}
-
-ALL_OPTIMIZERS = ("Adadelta", *RELATIVES)
-
-
-PROBLEM = (
-    Control(
-        "formula",
-        "f(x, y) using + - * / ** ^, sin cos tan exp log sqrt abs tanh min max, pi and e.",
-        "x**2 + 5*y**2 + sin(3*x)",
-        kind="text",
-    ),
-    Control(
-        "axis_scale",
-        "s in f(x, s·y): stretches the y axis. Adadelta's steps are in the units of each "
-        "parameter, so it copes with s better than Adagrad and SGD.",
-        1.0,
-        low=0.01,
-        high=100.0,
-        step=0.1,
-        format="%g",
-    ),
-    Control(
-        "noise_sigma",
-        "σ of Gaussian noise added to every gradient (the loss shown stays noise-free).",
-        0.0,
-        low=0.0,
-        high=100.0,
-        step=0.1,
-        format="%g",
-    ),
-    Control(
-        "seed", "Random seed of the gradient noise.", 0, kind="int", low=0, high=2**31 - 1, step=1
-    ),
-    Control(
-        "num_steps",
-        "Number of optimizer calls (apply() in Keras).",
-        2000,
-        kind="int",
-        low=1,
-        high=10_000,
-        step=100,
-    ),
-    Control(
-        "compare",
-        "Optimizers drawn beside Adadelta.",
-        ["Adagrad"],
-        kind="multi",
-        options=("Adagrad", "RMSprop", "SGD", "Adam"),
+        _compare("Optimizers drawn beside Adadelta."),
     ),
 )
+"""The loss-surface page's problem: which surface, its units and noise, how long, who else."""
 
 
-SURFACE = Control(
-    "surface",
-    "The loss surface f(x, y); 'Custom formula' lets you type your own.",
-    "rosenbrock",
-    kind="choice",
-    options=(*SURFACES, "custom"),
-    labels=(
-        *((key, surface.title) for key, surface in SURFACES.items()),
-        ("custom", "Custom formula"),
-    ),
-)
-
-
-def surface_controls(surface: str) -> tuple[Control, ...]:
-    """The shape parameters of a surface (sliders) and its start point (group ``surface.<key>``)."""
-    if surface == "custom":
+def _surface_group(key: str) -> Group:
+    if key == "custom":
         shape, start = (), FORMULA_START
     else:
         shape = tuple(
-            Control(
-                name, p.help, p.default, kind="unit", low=p.lo, high=p.hi, step=(p.hi - p.lo) / 200
-            )
-            for name, p in SURFACES[surface].shape_params.items()
+            Slider(name, p.help, p.default, low=p.lo, high=p.hi, step=(p.hi - p.lo) / 200)
+            for name, p in SURFACES[key].shape_params.items()
         )
-        start = SURFACES[surface].start
+        start = SURFACES[key].start
     starts = tuple(
-        Control(
+        Number(
             name,
             f"Start {axis}; or click the contour plot to pick a start.",
             float(value),
             low=-1e4,
             high=1e4,
             step=0.1,
-            format="%g",
         )
         for name, axis, value in (("x0", "x", start[0]), ("y0", "y", start[1]))
     )
-    return shape + starts
+    return Group(f"surface.{key}", shape + starts)
 
 
-NETWORK = (
-    Control(
-        "dataset",
-        "The toy data set (TF Playground's, plus moons and a regression plane).",
-        "spiral",
-        kind="choice",
-        options=tuple(DATASETS),
-        labels=tuple((key, spec.title) for key, spec in DATASETS.items()),
-    ),
-    Control(
-        "n_points", "Number of points (train + test).", 512, kind="int", low=50, high=2000, step=50
-    ),
-    Control(
-        "noise",
-        "How noisy the data are (0 = clean); its meaning per data set is in the note.",
-        0.1,
-        kind="unit",
-        low=0.0,
-        high=0.5,
-        step=0.01,
-    ),
-    Control(
-        "test_fraction",
-        "Share of the points held out for testing.",
-        0.5,
-        kind="unit",
-        low=0.1,
-        high=0.9,
-        step=0.05,
-    ),
-    Control(
-        "data_seed",
-        "Seed of the data and of the initial weights.",
-        0,
-        kind="int",
-        low=0,
-        high=2**31 - 1,
-        step=1,
-    ),
-    Control("hidden_layers", "Number of hidden layers.", 2, kind="int", low=1, high=4, step=1),
-    Control("width", "Neurons per hidden layer.", 16, kind="int", low=2, high=32, step=1),
-    Control(
-        "activation",
-        "Activation of the hidden layers.",
-        "tanh",
-        kind="choice",
-        options=("tanh", "relu", "sigmoid"),
-    ),
-    Control(
-        "batch_size",
-        "Minibatch size, drawn inside the scan each step. Empty = full batch.",
-        None,
-        kind="int",
-        low=1,
-        high=2000,
-        step=8,
-        optional=True,
-    ),
-    Control(
-        "num_steps", "Number of optimizer calls.", 2000, kind="int", low=10, high=5000, step=100
-    ),
-    Control(
-        "compare",
-        "Optimizers trained beside Adadelta, from the same initial weights on the same batches.",
-        ["Adagrad"],
-        kind="multi",
-        options=("Adagrad", "RMSprop", "SGD", "Adam"),
+SURFACE_GROUPS: dict[str, Group] = {key: _surface_group(key) for key in PROBLEM["surface"].options}
+"""Per surface: its shape parameters (sliders), then the start ``x0``, ``y0``."""
+
+
+def surface(key: str) -> Group:
+    """The shape parameters and start of a surface (group ``surface.<key>``)."""
+    return SURFACE_GROUPS[key]
+
+
+def shape_names(key: str) -> tuple[str, ...]:
+    """The names of a surface's shape parameters (every control of its group but the start)."""
+    return tuple(c.name for c in surface(key) if c.name not in ("x0", "y0"))
+
+
+NETWORK = Group(
+    "network",
+    (
+        Choice(
+            "dataset",
+            "The toy data set (TF Playground's, plus moons and a regression plane).",
+            "spiral",
+            options=tuple(DATASETS),
+            labels=tuple((key, spec.title) for key, spec in DATASETS.items()),
+        ),
+        Integer(
+            "n_points",
+            "Number of points (train + test).",
+            512,
+            low=datasets.N_POINTS_RANGE[0],
+            high=datasets.N_POINTS_RANGE[1],
+            step=50,
+        ),
+        Slider(
+            "noise",
+            "How noisy the data are (0 = clean); its meaning per data set is in the note.",
+            0.1,
+            low=datasets.NOISE_RANGE[0],
+            high=datasets.NOISE_RANGE[1],
+            step=0.01,
+        ),
+        Slider(
+            "test_fraction",
+            "Share of the points held out for testing.",
+            0.5,
+            low=datasets.TEST_FRACTION_RANGE[0],
+            high=datasets.TEST_FRACTION_RANGE[1],
+            step=0.05,
+        ),
+        _seed("data_seed", "Seed of the data and of the initial weights."),
+        Integer(
+            "hidden_layers",
+            "Number of hidden layers.",
+            2,
+            low=mlp.HIDDEN_LAYERS_RANGE[0],
+            high=mlp.HIDDEN_LAYERS_RANGE[1],
+            step=1,
+        ),
+        Integer(
+            "width",
+            "Neurons per hidden layer.",
+            16,
+            low=mlp.WIDTH_RANGE[0],
+            high=mlp.WIDTH_RANGE[1],
+            step=1,
+        ),
+        Choice(
+            "activation", "Activation of the hidden layers.", "tanh", options=tuple(mlp.ACTIVATIONS)
+        ),
+        Integer(
+            "batch_size",
+            "Minibatch size, drawn inside the scan each step. Empty = full batch.",
+            None,
+            low=1,
+            high=datasets.N_POINTS_RANGE[1],
+            step=8,
+            optional=True,
+        ),
+        Integer("num_steps", "Number of optimizer calls.", 2000, low=10, high=5000, step=100),
+        _compare(
+            "Optimizers trained beside Adadelta, from the same initial weights on the same batches."
+        ),
     ),
 )
+"""The network page's data set, network, training length and comparison optimizers."""
+
+OPTIMIZER_GROUPS: tuple[Group, ...] = (
+    LEARNING_RATE,
+    ADADELTA,
+    *SCHEDULES.values(),
+    PIPELINE,
+    *RELATIVES.values(),
+)
+"""Every optimizer control, shared by the pages."""
+
+SURFACE_PAGE: tuple[Group, ...] = (PROBLEM, *SURFACE_GROUPS.values(), *OPTIMIZER_GROUPS)
+"""Every group of the loss-surface page (its URL state)."""
+
+NETWORK_PAGE: tuple[Group, ...] = (NETWORK, *OPTIMIZER_GROUPS)
+"""Every group of the network page (its URL state)."""
 
 
-def optimizer_controls() -> list[tuple[str, Control]]:
-    """The (group, control) pairs of every optimizer argument: shared by all pages."""
-    pairs = [("adadelta", LR_KIND)]
-    pairs += [("adadelta", c) for c in ADADELTA]
-    pairs += [(f"lr.{kind}", c) for kind, controls in SCHEDULES.items() for c in controls]
-    pairs += [("pipeline", c) for c in (*PIPELINE, *CLIP_THRESHOLDS.values())]
-    pairs += [(name.lower(), c) for name, controls in RELATIVES.items() for c in controls]
-    return pairs
+def controls_of(groups: tuple[Group, ...]) -> dict[str, Control]:
+    """Every control of ``groups`` by key; raises ValueError if two share a key."""
+    by_key: dict[str, Control] = {}
+    for group in groups:
+        for control in group:
+            if control.key in by_key:
+                raise ValueError(f"two controls share the key {control.key!r}")
+            by_key[control.key] = control
+    return by_key
 
 
-def surface_page_controls() -> list[tuple[str, Control]]:
-    """Every (group, control) pair of the loss-surface page, for its URL state."""
-    pairs = [("problem", c) for c in (SURFACE, *PROBLEM)]
-    pairs += [(f"surface.{key}", c) for key in SURFACE.options for c in surface_controls(key)]
-    return pairs + optimizer_controls()
+PRESETS: dict[str, dict[str, float]] = {
+    "Zeiler paper": ZEILER,
+    "Keras defaults": {
+        "learning_rate": SCHEDULES["constant"]["learning_rate"].keras_default,
+        "rho": ADADELTA["rho"].keras_default,
+        "epsilon": ADADELTA["epsilon"].keras_default,
+    },
+}
+"""Adadelta's learning_rate (a constant), rho and epsilon as the paper and as Keras set them."""
 
 
-def network_page_controls() -> list[tuple[str, Control]]:
-    """Every (group, control) pair of the network page, for its URL state."""
-    return [("network", c) for c in NETWORK] + optimizer_controls()
+def preset_values(label: str) -> dict[str, object]:
+    """The session values (by key) that a preset sets, the constant learning-rate form included."""
+    numbers = PRESETS[label]
+    return {
+        LR_KIND.key: "constant",
+        SCHEDULES["constant"]["learning_rate"].key: numbers["learning_rate"],
+        ADADELTA["rho"].key: numbers["rho"],
+        ADADELTA["epsilon"].key: numbers["epsilon"],
+    }

@@ -12,7 +12,7 @@ import streamlit as st
 
 from adadelta import viz
 
-from . import build, compute
+from . import build, compute, controls
 from .charts import chart
 from .network_view import network_results
 from .surface_view import CONTOUR_KEY, surface_results
@@ -42,10 +42,10 @@ def apply_contour_click(session: MutableMapping[str, Any]) -> None:
     if session.get(_LAST_CLICK) == (x, y):
         return
     session[_LAST_CLICK] = (x, y)
-    surface = session.get("problem.surface", "rosenbrock")
-    scale = float(session.get("problem.axis_scale", 1.0))
-    session[f"surface.{surface}.x0"] = round(x, 4)
-    session[f"surface.{surface}.y0"] = round(y * scale, 4)
+    start = controls.surface(controls.PROBLEM["surface"].value(session))
+    scale = controls.PROBLEM["axis_scale"].value(session)
+    session[start["x0"].key] = round(x, 4)
+    session[start["y0"].key] = round(y * scale, 4)
 
 
 def learning_rate_preview(kind: str, values: dict[str, Any], num_steps: int) -> None:

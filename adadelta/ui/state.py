@@ -1,68 +1,72 @@
-"""The page state in the URL: every control's value, validated when read.
+"""The page state in the URL: every control's value, read from a link and written back.
 
-A teacher can share a link that reproduces a whole setting. Values are read once per session,
-before the widgets are drawn; each bad value is reported by name and ignored (the default
-stays), so a mistyped link never breaks the page.
+A teacher can share a link that reproduces a whole setting. The link is read once per session,
+before the widgets are drawn (``adadelta.ui.pagestate.read``: unknown keys and unreadable
+values are reported and ignored, numbers out of range are clamped and reported), so a mistyped
+link never breaks the page. After the widgets are drawn, the values that differ from their
+defaults are written back to the URL.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import streamlit as st
 
-from .controls import Control
+from . import controls, pagestate
+from .kinds import Group
 
 _LOADED = "_url_state_loaded"
 
 
-def load(pairs: Iterable[tuple[str, Control]], extra_keys: Iterable[str] = ()) -> list[str]:
-    """Seeds session state from ``st.query_params`` once; returns messages for bad parameters."""
+def load(groups: Iterable[Group], extra_keys: Iterable[str] = ()) -> list[str]:
+    """Seeds session state from ``st.query_params`` once; returns messages for the link."""
     if st.session_state.get(_LOADED):
         return []
     st.session_state[_LOADED] = True
-    by_key = {control.key(group): control for group, control in pairs}
-    problems = []
-    for key in st.query_params:
-        text = st.query_params[key]
-        control = by_key.get(key)
-        if control is None:
-            if key not in extra_keys:
-                problems.append(f"unknown parameter `{key}` ignored")
-            continue
-        try:
-            st.session_state[key] = control.parse(text)
-        except ValueError as error:
-            problems.append(f"{error}; the default {control.default!r} is used")
-    return problems
+    groups = tuple(groups)
+    by_key = controls.controls_of(groups)
+    values, messages = pagestate.read(groups, st.query_params.to_dict(), extra_keys)
+    for key, value in values.items():
+        st.session_state[key] = by_key[key].to_widget(value)
+    return messages
 
 
-def save(pairs: Iterable[tuple[str, Control]], extra: dict[str, str] | None = None) -> None:
-    """Writes the non-default values of the drawn controls to the URL."""
-    values: dict[str, str] = dict(extra or {})
-    for group, control in pairs:
-        key = control.key(group)
-        if key in st.session_state and st.session_state[key] != control.default:
-            values[key] = _encode(st.session_state[key])
-    if dict(st.query_params) != values:
+def save(groups: Iterable[Group], extra: dict[str, str] | None = None) -> None:
+    """Writes the values that differ from their defaults to the URL."""
+    groups = tuple(groups)
+    present = {
+        key: st.session_state[key]
+        for key in controls.controls_of(groups)
+        if key in st.session_state
+    }
+    values = {**(extra or {}), **pagestate.encode(groups, present)}
+    if st.query_params.to_dict() != values:
         st.query_params.from_dict(values)
 
 
-def _encode(value: Any) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, (list, tuple)):
-        return ",".join(map(str, value))
-    return str(value)
+def keep_hidden_values(groups: Iterable[Group]) -> None:
+    """Keeps the values of controls that are not drawn in this run.
+
+    Streamlit forgets a widget's value when a run does not draw it, so a formula typed for a
+    custom surface, or a schedule's arguments, would be lost by looking at another surface or
+    form and back (and would vanish from the URL). Assigning each value to itself before any
+    widget is drawn makes it the session's own value, which Streamlit keeps.
+    """
+    for key in controls.controls_of(tuple(groups)):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
-def load_and_report(pairs: Iterable[tuple[str, Control]]) -> None:
-    """``load``, then one warning naming every ignored link parameter."""
-    problems = load(pairs)
-    if problems:
-        st.warning("Some link parameters were ignored: " + "; ".join(problems) + ".")
+def load_and_report(groups: Iterable[Group]) -> None:
+    """``load`` and ``keep_hidden_values``, then one warning listing what was done with the
+    link's parameters. Call it first on every run, before any widget is drawn."""
+    groups = tuple(groups)
+    messages = load(groups)
+    keep_hidden_values(groups)
+    if messages:
+        st.warning(
+            "Some link parameters were changed or ignored:\n"
+            + "\n".join(f"- {message}." for message in messages),
+            icon=":material/link:",
+        )

@@ -1,0 +1,1 @@
+"""The classroom load tool (``make load``): simulated students over Streamlit's websocket."""
