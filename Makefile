@@ -1,15 +1,23 @@
 # Two commands set everything up on a fresh Debian machine with Python 3.11:
 #   make run    creates .venv, installs the runtime, starts the app on http://localhost:8501
 #   make test   installs the dev tools, lints, runs the whole suite (real-browser tests included)
+#               on every core (pytest-xdist), then prints the 15 slowest tests and its time
+#   make check  lint and the unit tests only (no Keras, no browser, no AppTest): the inner loop
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 PYTEST_ARGS ?=
+# pytest-xdist workers: one per core; all browser tests share one (tests/conftest.py).
+WORKERS ?= auto
+# When make started: `make test` and `make check` print their time, installs and lint included.
+START := $(shell date +%s)
+ELAPSED = t=$$(( $$(date +%s) - $(START) )); \
+	echo "make $@: $$((t / 60)) min $$((t % 60)) s (installs and lint included)"
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench chromium clean
+.PHONY: run test check lint bench chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +32,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(VENV)/.runtime $@
 
 run: $(VENV)/.runtime
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	$(BIN)/python -m adadelta.ui.launch --server.port $(PORT) --server.headless true
 
 # Browser tests drive Debian's Chromium; Playwright's own browser download is never used.
 chromium:
@@ -36,7 +44,12 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
 test: lint chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) --durations=15 $(PYTEST_ARGS); \
+		status=$$?; $(ELAPSED); exit $$status
+
+check: lint
+	$(BIN)/python -m pytest -m unit -n $(WORKERS) $(PYTEST_ARGS); \
+		status=$$?; $(ELAPSED); exit $$status
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench
@@ -66,4 +79,4 @@ nginx:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; }
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis tests/artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .cache tests/artifacts

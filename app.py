@@ -2,6 +2,11 @@
 
 import streamlit as st
 
+from adadelta.ui import compile_cache
+
+# Before any page compiles: JAX keeps what it compiles on disk for the next server process.
+compile_cache.enable()
+
 # An emoji favicon is drawn inline; without one, Streamlit fetches the pages' Material icons as
 # favicons from a font CDN, which offline classrooms cannot reach.
 st.set_page_config(page_title="Adadelta Lab", page_icon="📉", layout="wide")

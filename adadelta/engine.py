@@ -41,6 +41,9 @@ FULL = (
 PATH = ("params", "loss")
 """Record only the path and its loss (for sweeps over many starts or settings)."""
 
+POSITION_FIELDS = ("params", "loss")
+"""Fields of a position (row t: after t calls); the others describe a call."""
+
 
 class Trace(NamedTuple):
     """One optimizer's run. Per-step fields are None unless recorded.
@@ -65,6 +68,9 @@ class Trace(NamedTuple):
         diverged_at: the first t at which the position ``params[t]``, its loss or gradient, or
             the optimizer state after t calls is non-finite; None (or -1 in batched runs) if
             the run stayed finite.
+        steps: None when every step is recorded. With ``run(..., record_at=steps)``, the
+            recorded positions: row i of every field describes position ``steps[i]`` (a
+            per-call field the call that reached it; NaN, or False, for position 0).
     """
 
     params: PyTree | None
@@ -79,6 +85,7 @@ class Trace(NamedTuple):
     final_params: PyTree
     final_loss: np.ndarray
     diverged_at: int | np.ndarray | None
+    steps: np.ndarray | None = None
 
 
 def _nonfinite(*trees: PyTree) -> jax.Array:
@@ -94,40 +101,104 @@ def _as_pytree_callable(objective: Callable) -> Any:
     return objective
 
 
-def _run(objective, params, optimizers, key, num_steps: int, record: tuple[str, ...]):
+def _step(value_and_grad, optimizer, p, state, step_key, step):
+    """One call: the new position and state, every recordable field, the divergence flags."""
+    loss, grads = value_and_grad(p, step_key, step)
+    new_p, new_state, info = optimizer.step(grads, state, p)
+    recorded = {
+        "params": p,
+        "loss": loss,
+        "grads": info.grads,
+        "updates": jax.tree.map(jnp.subtract, new_p, p),
+        "effective_lr": info.effective_lr,
+        "slots": new_state.slots,
+        "learning_rate": info.learning_rate,
+        "ema": new_state.ema,
+        "is_update_step": info.is_update_step,
+    }
+    bad_here = _nonfinite(p, loss, grads)
+    bad_next = _nonfinite(new_p, new_state.slots, new_state.ema)
+    return new_p, new_state, recorded, bad_here, bad_next
+
+
+def _empty_rows(value, rows: int):
+    """``rows`` rows shaped like ``value``: NaN for floats (no call yet), zero otherwise."""
+    fill = jnp.nan if jnp.issubdtype(value.dtype, jnp.floating) else 0
+    return jnp.full((rows, *value.shape), fill, value.dtype)
+
+
+def _write(buffer, row, value):
+    """``buffer`` (a tree of arrays with a leading row axis) with ``value`` in row ``row``."""
+    return jax.tree.map(lambda rows, v: rows.at[row].set(v), buffer, value)
+
+
+def _run(
+    objective,
+    params,
+    optimizers,
+    key,
+    num_steps: int,
+    record: tuple[str, ...],
+    record_at=None,
+):
     value_and_grad = jax.value_and_grad(objective)
+    carry = tuple((params, optimizer.init(params)) for optimizer in optimizers)
+    if record_at is not None:
+        # Rows are written into buffers carried through the scan (one spare row takes the
+        # steps that are not recorded), so memory grows with the recorded steps, not all.
+        count = record_at.shape[0]
+        slot = (
+            jnp.full(num_steps + 1, count, jnp.int32)
+            .at[record_at]
+            .set(jnp.arange(count, dtype=jnp.int32))
+        )
+        buffers = []
+        for optimizer, (p, state) in zip(optimizers, carry):
+            shapes = jax.eval_shape(
+                lambda o, p, s: _step(value_and_grad, o, p, s, key, jnp.int32(0))[2],
+                optimizer,
+                p,
+                state,
+            )
+            buffers.append(
+                {
+                    name: jax.tree.map(lambda v: _empty_rows(v, count + 1), shapes[name])
+                    for name in record
+                }
+            )
+        carry = tuple((*c, b) for c, b in zip(carry, buffers))
 
     def body(carry, step):
         step_key = jax.random.fold_in(key, step)
         new_carry, outputs = [], []
-        for optimizer, (p, state) in zip(optimizers, carry):
-            loss, grads = value_and_grad(p, step_key, step)
-            new_p, new_state, info = optimizer.step(grads, state, p)
-            bad_here = _nonfinite(p, loss, grads)
-            bad_next = _nonfinite(new_p, new_state.slots, new_state.ema)
-            recorded = {
-                "params": p,
-                "loss": loss,
-                "grads": info.grads,
-                "updates": jax.tree.map(jnp.subtract, new_p, p),
-                "effective_lr": info.effective_lr,
-                "slots": new_state.slots,
-                "learning_rate": info.learning_rate,
-                "ema": new_state.ema,
-                "is_update_step": info.is_update_step,
-            }
-            ys = {name: recorded[name] for name in record}
+        for optimizer, (p, state, *buffer) in zip(optimizers, carry):
+            new_p, new_state, recorded, bad_here, bad_next = _step(
+                value_and_grad, optimizer, p, state, step_key, step
+            )
+            if record_at is None:
+                ys = {name: recorded[name] for name in record}
+                new_carry.append((new_p, new_state))
+            else:
+                # Position fields belong to row `step`, a call's fields to the row it reaches.
+                written = {
+                    name: _write(
+                        buffer[0][name],
+                        slot[step] if name in POSITION_FIELDS else slot[step + 1],
+                        recorded[name],
+                    )
+                    for name in record
+                }
+                ys = {}
+                new_carry.append((new_p, new_state, written))
             outputs.append((ys, bad_here, bad_next))
-            new_carry.append((new_p, new_state))
         return tuple(new_carry), tuple(outputs)
 
-    carry = tuple((params, optimizer.init(params)) for optimizer in optimizers)
     steps = jnp.arange(num_steps, dtype=jnp.int32)
     carry, outputs = jax.lax.scan(body, carry, steps)
 
     final_key = jax.random.fold_in(key, num_steps)
     traces = []
-    for (final_params, _), (ys, bad_here, bad_next) in zip(carry, outputs):
+    for (final_params, _, *buffer), (ys, bad_here, bad_next) in zip(carry, outputs):
         final_loss = objective(final_params, final_key, jnp.int32(num_steps))
         bad_end = _nonfinite(final_params, final_loss)
         # Row t: position t is bad, or the state after t calls is.
@@ -136,13 +207,24 @@ def _run(objective, params, optimizers, key, num_steps: int, record: tuple[str, 
         )
         diverged_at = jnp.where(jnp.any(bad), jnp.argmax(bad), -1).astype(jnp.int32)
         fields = {name: None for name in FULL}
-        fields.update(ys)
-        if "params" in ys:
-            fields["params"] = jax.tree.map(
-                lambda xs, x: jnp.concatenate([xs, x[None]]), ys["params"], final_params
-            )
-        if "loss" in ys:
-            fields["loss"] = jnp.concatenate([ys["loss"], final_loss[None]])
+        if record_at is None:
+            fields.update(ys)
+            if "params" in ys:
+                fields["params"] = jax.tree.map(
+                    lambda xs, x: jnp.concatenate([xs, x[None]]), ys["params"], final_params
+                )
+            if "loss" in ys:
+                fields["loss"] = jnp.concatenate([ys["loss"], final_loss[None]])
+        else:
+            (written,) = buffer
+            final = {"params": final_params, "loss": final_loss}
+            for name in record:
+                rows = written[name]
+                if name in final:  # position T (the spare row when T is not recorded)
+                    rows = jax.tree.map(
+                        lambda b, v: b.at[slot[num_steps]].set(v), rows, final[name]
+                    )
+                fields[name] = jax.tree.map(lambda b: b[:count], rows)
         traces.append(
             Trace(
                 **fields,
@@ -231,6 +313,7 @@ def run(
     *,
     key: jax.Array | int = 0,
     record: Sequence[str] = FULL,
+    record_at: Sequence[int] | np.ndarray | None = None,
 ) -> tuple[Trace, ...]:
     """Runs each optimizer ``num_steps`` calls from ``params`` on ``objective``, in one scan.
 
@@ -242,16 +325,42 @@ def run(
         num_steps: number of optimizer calls (accumulation micro-steps count as calls).
         key: a PRNG key or an int seed; step t uses ``fold_in(key, t)``.
         record: which per-step fields to record (see ``Trace``); ``FULL`` or ``PATH``.
+        record_at: None (every step), or the positions to record, distinct steps in
+            ``[0, num_steps]``: the run keeps only those rows, in memory too (a position's
+            per-call fields are those of the call that reached it), and ``Trace.steps`` holds
+            them. The positions are traced: new positions of the same count reuse the code.
 
     Returns:
         One ``Trace`` per optimizer, as NumPy arrays.
     """
+    positions = None if record_at is None else _check_record_at(record_at, num_steps)
     traces = _run_jit(
         *_arguments(objective, params, optimizers, num_steps, key),
         num_steps=int(num_steps),
         record=_check_record(record),
+        record_at=None if positions is None else jnp.asarray(positions, jnp.int32),
     )
-    return _to_numpy(traces, batched=False)
+    traces = _to_numpy(traces, batched=False)
+    if positions is None:
+        return traces
+    return tuple(trace._replace(steps=positions) for trace in traces)
+
+
+def _check_record_at(record_at: Sequence[int] | np.ndarray, num_steps: int) -> np.ndarray:
+    positions = np.asarray(record_at)
+    if (
+        positions.ndim != 1
+        or positions.size == 0
+        or not np.issubdtype(positions.dtype, np.integer)
+        or np.any(np.diff(positions) <= 0)
+        or positions[0] < 0
+        or positions[-1] > num_steps
+    ):
+        raise ValueError(
+            "Argument `record_at` must be increasing integer steps in "
+            f"[0, num_steps={num_steps}]. Received: record_at={record_at!r}"
+        )
+    return positions.astype(np.int64)
 
 
 def sweep(

@@ -45,8 +45,4 @@ if kind != "constant":
     figures.learning_rate_preview(kind, lr_values, num_steps)
 
 if not errors:
-    with st.spinner(
-        "Training… the first run of a new network shape compiles (a few seconds).",
-        show_time=True,
-    ):
-        figures.network_results(network, specs, num_steps)
+    figures.network_results(network, specs, num_steps)

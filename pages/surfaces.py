@@ -82,7 +82,4 @@ if extras and problem.noise_sigma == 0:
     )
 
 if objective is not None and not errors:
-    with st.spinner(
-        "Running… the first run of a new combination compiles (a few seconds).", show_time=True
-    ):
-        figures.surface_results(problem, specs, start, num_steps, seed)
+    figures.surface_results(problem, specs, start, num_steps, seed)

@@ -73,8 +73,16 @@ def keras_run(
     grads: Sequence[Sequence[np.ndarray]],
     finalize: bool = False,
     mode: str = "eager",
+    dtype: str = "float32",
+    exclude_from_weight_decay: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Applies ``grads`` (one list of arrays per call) with a real Keras optimizer.
+
+    The variables (named ``w0``, ``w1``, ...) and the gradients are of ``dtype`` (``float32``,
+    ``float16`` or ``bfloat16``); Keras's slots follow the variables' dtype (spec §10).
+    ``exclude_from_weight_decay`` is passed to ``optimizer.exclude_from_weight_decay`` before
+    the build: ``{"var_indices": [...]}`` becomes ``var_list`` (those variables), and
+    ``{"var_names": [...]}`` is passed as it is.
 
     ``mode="eager"`` calls ``optimizer.apply(grads_t, variables)`` once per call. ``mode="jit"``
     runs ``jax.jit(optimizer.stateless_apply)`` instead (what ``model.fit`` does; spec §5: equal
@@ -82,7 +90,7 @@ def keras_run(
     (gradient accumulation) and ``ops.cond`` schedules on every call, which makes it 10-50x slower
     there, so the tests use ``jit`` for those configurations.
 
-    Returns a dict with float32 NumPy arrays:
+    Returns a dict with float32 NumPy arrays (exact for every ``dtype`` above):
         trajectory: ``[[w_i after call t] for t]``;
         iterations: ``optimizer.iterations`` after each call;
         finalized: the variables after ``finalize_variable_values`` (or None);
@@ -94,15 +102,23 @@ def keras_run(
     import keras
 
     variables = [
-        keras.Variable(np.asarray(w, np.float32), dtype="float32", name=f"w{i}")
+        keras.Variable(np.asarray(w, np.float32), dtype=dtype, name=f"w{i}")
         for i, w in enumerate(w0)
     ]
     optimizer = make_keras_optimizer(optimizer_name, kwargs)
+    if exclude_from_weight_decay is not None:
+        exclude = dict(exclude_from_weight_decay)
+        if "var_indices" in exclude:
+            exclude["var_list"] = [variables[i] for i in exclude.pop("var_indices")]
+        optimizer.exclude_from_weight_decay(**exclude)
     optimizer.build(variables)
     trajectory, iterations = [], []
     if mode == "eager":
         for step_grads in grads:
-            tensors = [keras.ops.convert_to_tensor(np.asarray(g, np.float32)) for g in step_grads]
+            tensors = [
+                keras.ops.convert_to_tensor(np.asarray(g, np.float32), dtype=dtype)
+                for g in step_grads
+            ]
             optimizer.apply(tensors, variables)
             trajectory.append([np.array(v.numpy(), np.float32) for v in variables])
             iterations.append(int(np.asarray(optimizer.iterations)))
@@ -111,7 +127,7 @@ def keras_run(
         optimizer_values = [v.value for v in optimizer.variables]
         values = [v.value for v in variables]
         for step_grads in grads:
-            tensors = [jax.numpy.asarray(np.asarray(g, np.float32)) for g in step_grads]
+            tensors = [jax.numpy.asarray(np.asarray(g, np.float32), dtype) for g in step_grads]
             values, optimizer_values = apply(optimizer_values, tensors, values)
             trajectory.append([np.array(v, np.float32) for v in values])
             counter = int(optimizer_values[0])  # ``iteration`` is the first variable (spec §5.0)

@@ -341,7 +341,7 @@ def check_against_keras(
     steps = kwargs.get("gradient_accumulation_steps") or 1
     assert int(state.count) == N_STEPS
     assert keras_result["iterations"][-1] == N_STEPS // steps
-    for field, attribute in zip(state.slots._fields, SLOT_ATTRIBUTES[name]):
+    for field, attribute in zip(state.slots._fields, SLOT_ATTRIBUTES[name], strict=True):
         if not keras_result["slots"][attribute]:  # Keras does not create this slot here
             continue
         for i, ours in enumerate(jax.tree.leaves(getattr(state.slots, field))):
@@ -528,8 +528,8 @@ def _max_error_vs_keras(ours_kwargs, keras_kwargs, name="Adadelta", seed=3) -> f
     trajectory, _, _ = run_ours(getattr(adadelta, name)(**ours_kwargs), w0, grads, jit=True)
     return max(
         relative_error(o, r)
-        for ours_t, keras_t in zip(trajectory, keras_result["trajectory"])
-        for o, r in zip(ours_t, keras_t)
+        for ours_t, keras_t in zip(trajectory, keras_result["trajectory"], strict=True)
+        for o, r in zip(ours_t, keras_t, strict=True)
     )
 
 

@@ -4,6 +4,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from compile_count import compilations
 
 from adadelta import SGD, Adadelta, Adagrad, Adam, RMSprop, engine
 
@@ -154,7 +155,7 @@ def test_sweep_over_starts_equals_a_loop():
 
 def test_numeric_changes_reuse_compiled_code():
     engine.run(rosenbrock, START, (Adadelta(learning_rate=1.0, weight_decay=0.1), SGD()), 50)
-    before = engine._run_jit._cache_size()
+    before = compilations(engine._run_jit)
     rng = np.random.default_rng(0)
     for _ in range(10):
         optimizers = (
@@ -167,7 +168,7 @@ def test_numeric_changes_reuse_compiled_code():
             SGD(learning_rate=float(rng.uniform(0, 0.01))),
         )
         engine.run(rosenbrock, rng.normal(size=2).astype(np.float32), optimizers, 50, key=7)
-    assert engine._run_jit._cache_size() == before
+    assert compilations(engine._run_jit) == before
     # Switching a feature on compiles once more, and only once.
     for wd in (0.1, 0.2):
         engine.run(
@@ -176,7 +177,7 @@ def test_numeric_changes_reuse_compiled_code():
             (Adadelta(learning_rate=1.0, weight_decay=0.1, clipnorm=wd), SGD()),
             50,
         )
-    assert engine._run_jit._cache_size() == before + 1
+    assert compilations(engine._run_jit) == before + 1
 
 
 @pytest.mark.parametrize(
@@ -200,3 +201,37 @@ def test_grid_rejects_invalid_values_and_feature_switches():
         engine.grid(Adadelta(), rho=[0.5, 1.5])
     with pytest.raises(ValueError, match="weight_decay"):
         engine.grid(Adadelta(), weight_decay=[None, 0.1])
+
+
+def test_recording_chosen_steps_keeps_exactly_those_rows():
+    optimizers = (
+        Adadelta(learning_rate=1.0, use_ema=True, gradient_accumulation_steps=2),
+        Adam(learning_rate=0.05),
+    )
+    dense = engine.run(rosenbrock, START, optimizers, 50)
+    at = np.array([0, 1, 2, 7, 30, 49, 50])
+    sparse = engine.run(rosenbrock, START, optimizers, 50, record_at=at)
+    per_call = ("grads", "updates", "effective_lr", "slots", "learning_rate", "ema")
+    for full, kept in zip(dense, sparse):
+        np.testing.assert_array_equal(kept.steps, at)
+        np.testing.assert_array_equal(kept.params, full.params[at])
+        np.testing.assert_array_equal(kept.loss, full.loss[at])
+        # A position's per-call fields are those of the call that reached it (none for 0).
+        for name in (*per_call, "is_update_step"):
+            for row, whole in zip(
+                jax.tree.leaves(getattr(kept, name)), jax.tree.leaves(getattr(full, name))
+            ):
+                np.testing.assert_array_equal(row[1:], whole[at[1:] - 1], err_msg=name)
+                assert np.isnan(row[0]).all() if row.dtype.kind == "f" else not row[0].any()
+        assert kept.diverged_at == full.diverged_at
+        assert full.steps is None
+
+
+def test_recorded_steps_are_traced_and_checked():
+    engine.run(rosenbrock, START, Adadelta(learning_rate=1.0), 40, record_at=[0, 5, 40])
+    before = engine._run_jit._cache_size()
+    engine.run(rosenbrock, START, Adadelta(learning_rate=0.5), 40, record_at=[1, 2, 3])
+    assert engine._run_jit._cache_size() == before  # same count, new steps: no recompile
+    for bad in ([], [3, 3], [5, 2], [0, 41], [-1, 2], [0.5, 2]):
+        with pytest.raises(ValueError, match="record_at"):
+            engine.run(rosenbrock, START, Adadelta(), 40, record_at=bad)

@@ -6,6 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from compile_count import compilations
 
 from adadelta import Adadelta, engine
 from adadelta.problems.datasets import BOUNDS, make_dataset
@@ -258,7 +259,7 @@ def test_new_data_of_the_same_shape_do_not_recompile():
     b = make_dataset("xor", n_points=100, noise=0.3, seed=9)
     for data in (a, b):
         loss(NetworkObjective.from_dataset(data, (2, 4, 1), batch_size=10), params, key)
-    assert len(traces) == 1 and loss._cache_size() == 1
+    assert len(traces) == 1 and compilations(loss) == 1
     # The architecture is static: another batch size or activation compiles anew.
     loss(NetworkObjective.from_dataset(a, (2, 4, 1), batch_size=20), params, key)
     loss(NetworkObjective.from_dataset(a, (2, 4, 1), "relu", batch_size=10), params, key)
@@ -357,7 +358,7 @@ def test_engine_with_minibatches_reuses_its_compilation_for_new_data():
         objective = NetworkObjective.from_dataset(data, sizes, "relu", batch_size=25)
         runs.append(engine.run(objective, params, optimizer, 50, key=3, record=engine.PATH)[0])
         if data is first:
-            compiled = engine._run_jit._cache_size()
-    assert engine._run_jit._cache_size() == compiled
+            compiled = compilations(engine._run_jit)
+    assert compilations(engine._run_jit) == compiled
     assert not np.array_equal(runs[0].loss, runs[1].loss)
     assert all(np.all(np.isfinite(run.loss)) for run in runs)

@@ -1,5 +1,7 @@
 """AppTest of the loss-surface page: every control, both presets, formulas, divergence, URL."""
 
+import json
+
 import pytest
 from control_examples import another
 from page_harness import assert_clean, charts, run_page
@@ -10,19 +12,50 @@ from adadelta.ui import controls
 
 pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
+CHARTS = 2  # the main chart and the open tab's; the other tabs are built when opened
+TAB_TITLES = {
+    "Loss": "Loss over the steps",
+    "Accumulators": "What the optimizers accumulate, per dimension",
+    "3-D view": "Rosenbrock in 3-D with the paths",
+}
+
 
 def page(**query) -> AppTest:
     return run_page("surfaces", query)
 
 
+def specs(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in charts(at)]
+
+
+def titles(at: AppTest) -> list[str]:
+    return [spec["layout"]["title"]["text"] for spec in specs(at)]
+
+
 def test_default_page_runs_and_draws():
     at = page()
     assert_clean(at)
-    assert len(charts(at)) >= 3
+    assert titles(at) == [
+        "Paths on Rosenbrock and each dimension's learning rate",
+        TAB_TITLES["Loss"],
+    ]
+    assert [tab.label for tab in at.tabs] == list(TAB_TITLES)
     assert at.selectbox(key="problem.surface").value == "rosenbrock"
     # The page opens on a setting where motion is clearly visible (the Zeiler preset's η = 1).
     assert at.number_input(key="lr.constant.learning_rate").value == 1.0
     assert not at.info, "the cold-start explanation should not show for visible motion"
+
+
+def test_each_tab_draws_its_figure_when_opened():
+    at = page(**{"problem.num_steps": "300"})
+    for tab, title in TAB_TITLES.items():
+        at.session_state["surfaces.tab"] = tab
+        at.run()
+        assert_clean(at)
+        # The main chart stays; only the open tab's figure is built and sent.
+        assert titles(at)[1:] == [title], tab
+        accumulators_note = any("Adagrad's Σg² only grows" in c.value for c in at.caption)
+        assert accumulators_note == (tab == "Accumulators")
 
 
 def test_presets_set_the_three_numbers_and_explain_the_cold_start():
@@ -47,7 +80,7 @@ def test_every_learning_rate_kind_and_its_controls(kind):
     for control in controls.schedule(kind):
         at.get_by_key(control.key).set_value(control.to_widget(another(control))).run()
         assert_clean(at)
-    assert len(charts(at)) >= 3
+    assert len(charts(at)) >= CHARTS + (kind != "constant")  # with the lr(t) preview
 
 
 def test_every_adadelta_and_pipeline_control():
@@ -66,7 +99,9 @@ def test_every_adadelta_and_pipeline_control():
     at.number_input(key="pipeline.loss_scale_factor").set_value(8.0).run()
     at.number_input(key="pipeline.gradient_accumulation_steps").set_value(3).run()
     assert_clean(at)
-    assert len(charts(at)) >= 4  # the EMA view appears
+    assert len(charts(at)) >= CHARTS
+    names = [trace.get("name") for trace in specs(at)[0]["data"]]
+    assert "Adadelta EMA (shadow weights)" in names  # the EMA's path appears
 
 
 def test_every_problem_control_and_comparison_optimizer():
@@ -92,14 +127,14 @@ def test_every_problem_control_and_comparison_optimizer():
 def test_every_surface_draws(surface):
     at = page(**{"problem.surface": surface, "problem.num_steps": "300"})
     assert_clean(at)
-    assert len(charts(at)) >= 3
+    assert len(charts(at)) >= CHARTS
 
 
 def test_a_good_and_a_bad_formula():
     at = page(**{"problem.surface": "custom"})
     at.text_input(key="problem.formula").input("x**2 + 3*y**2 + sin(2*x)").run()
     assert_clean(at)
-    assert len(charts(at)) >= 3
+    assert len(charts(at)) >= CHARTS
     at.text_input(key="problem.formula").input("__import__('os').system('ls')").run()
     assert not at.exception
     assert at.error and "not allowed" in at.error[0].value
@@ -123,7 +158,7 @@ def test_bad_url_parameters_get_a_message_and_defaults():
     text = " ".join(w.value for w in at.warning)
     assert "`rho` must be a number" in text and "num_steps" in text and "nonsense" in text
     assert at.slider(key="adadelta.rho").value == 0.95
-    assert len(charts(at)) >= 3
+    assert len(charts(at)) >= CHARTS
 
 
 def test_url_parameters_set_the_controls():

@@ -5,27 +5,49 @@ import json
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from figure_spec import as_figure, json_size
 
-from adadelta import SGD, Adadelta, Adagrad, Adam, RMSprop, engine
+from adadelta import SGD, Adadelta, Adagrad, Adam, RMSprop, engine, viz
 from adadelta.problems import Objective
-from adadelta.viz import (
-    STYLES,
-    Run,
-    accumulators_figure,
-    alt_text,
-    contour_figure,
-    effective_lr_figure,
-    ema_jumps,
-    frame_indices,
-    loss_figure,
-    schedule_preview_figure,
-    styles_for,
-    surface3d_figure,
-)
-from adadelta.viz.animation import animation_redraw_flags
-from adadelta.viz.frames import thin_trail
-from adadelta.viz.heights import sample
-from adadelta.viz.sampling import series_indices
+from adadelta.viz import STYLES, Run, ema_jumps, frame_steps, styles_for
+from adadelta.viz.shared.animation import animation_redraw_flags
+from adadelta.viz.shared.frames import thin_trail
+from adadelta.viz.shared.sampling import series_indices
+from adadelta.viz.surface.heights import sample
+
+
+# The builders return plain specs; every test reads them through Plotly's validation.
+def contour_figure(*args, **kwargs) -> go.Figure:
+    return as_figure(viz.contour_figure(*args, **kwargs))
+
+
+def effective_lr_figure(*args, **kwargs) -> go.Figure:
+    return as_figure(viz.effective_lr_figure(*args, **kwargs))
+
+
+def loss_figure(*args, **kwargs) -> go.Figure:
+    return as_figure(viz.loss_figure(*args, **kwargs))
+
+
+def accumulators_figure(*args, **kwargs) -> go.Figure:
+    return as_figure(viz.accumulators_figure(*args, **kwargs))
+
+
+def surface3d_figure(*args, **kwargs) -> go.Figure:
+    return as_figure(viz.surface3d_figure(*args, **kwargs))
+
+
+def schedule_preview_figure(*args, **kwargs) -> go.Figure:
+    return as_figure(viz.schedule_preview_figure(*args, **kwargs))
+
+
+def alt_text(fig: go.Figure) -> str:
+    return viz.alt_text(fig.to_dict())
+
+
+def redraw_flags(fig: go.Figure) -> list[bool]:
+    return animation_redraw_flags(fig.to_dict())
+
 
 PAPER = dict(learning_rate=1.0, epsilon=1e-6)
 
@@ -78,25 +100,26 @@ def trace_index(fig, name):
 # --- frame selection -------------------------------------------------------------------------
 
 
-def test_frame_indices_short_run_keeps_every_step():
+def test_frame_steps_short_run_keeps_every_step():
     path = np.cumsum(np.ones((51, 2)), axis=0)
-    np.testing.assert_array_equal(frame_indices([path]), np.arange(51))
+    np.testing.assert_array_equal(frame_steps(50, [path]), np.arange(51))
+    np.testing.assert_array_equal(frame_steps(50), np.arange(51))
 
 
-def test_frame_indices_bounded_and_include_ends(rosenbrock):
+def test_frame_steps_bounded_and_include_ends(rosenbrock):
     _, runs = rosenbrock
-    frames = frame_indices([run.trace.params for run in runs], max_frames=50)
+    frames = frame_steps(300, [run.trace.params for run in runs], max_frames=50)
     assert frames.size <= 50
     assert frames[0] == 0 and frames[-1] == 300
     assert np.all(np.diff(frames) > 0)
 
 
-def test_frame_indices_dense_where_motion_is_fast():
+def test_frame_steps_dense_where_motion_is_fast():
     fast = np.linspace(0.0, 100.0, 101)  # steps of 1 for 100 steps
     slow = 100.0 + np.linspace(0.0, 1.0, 1901)[1:]  # then 1900 steps of ~0.0005
     x = np.concatenate([fast, slow])
     path = np.column_stack([x, np.zeros_like(x)])
-    frames = frame_indices([path], max_frames=200)
+    frames = frame_steps(2000, [path], max_frames=200)
     assert frames.size <= 200 and frames[0] == 0 and frames[-1] == 2000
     early = np.count_nonzero(frames <= 100)
     late = np.count_nonzero(frames >= 1900)
@@ -105,12 +128,12 @@ def test_frame_indices_dense_where_motion_is_fast():
     assert early > 5 * late
 
 
-def test_frame_indices_robust_to_divergence(rosenbrock):
+def test_frame_steps_robust_to_divergence(rosenbrock):
     _, runs = rosenbrock
     sgd = runs[2].trace.params
     assert not np.all(np.isfinite(sgd))
     last_finite = int(np.argmin(np.all(np.isfinite(sgd), axis=1))) - 1
-    frames = frame_indices([sgd, runs[0].trace.params], max_frames=100)
+    frames = frame_steps(300, [sgd, runs[0].trace.params], max_frames=100)
     assert frames.size <= 101 and frames[0] == 0 and frames[-1] == 300
     assert last_finite in frames
     # The overflowing step does not swallow the arc-length frames of the finite run.
@@ -191,7 +214,7 @@ def test_contour_surface_drawn_once_and_frames_touch_only_moving_traces(rosenbro
         assert set(frame.traces) == moving
         assert 0 not in frame.traces
         assert all(item.type == "scatter" for item in frame.data)
-    assert all(flag is False for flag in animation_redraw_flags(fig))
+    assert all(flag is False for flag in redraw_flags(fig))
     assert frame_step_names(fig)[0] == "0" and frame_step_names(fig)[-1] == "300"
     slider_labels = [step.label for step in fig.layout.sliders[0].steps]
     assert slider_labels == frame_step_names(fig)
@@ -277,7 +300,7 @@ def test_contour_accepts_frames_from_the_page(rosenbrock):
 
 def test_animated_figures_share_frame_names(rosenbrock):
     objective, runs = rosenbrock
-    frames = frame_indices([run.trace.params for run in runs])
+    frames = frame_steps(300, [run.trace.params for run in runs])
     figs = [
         contour_figure(objective, runs, frames=frames),
         effective_lr_figure(runs, frames=frames),
@@ -298,7 +321,7 @@ def test_step_figures_move_only_the_cursor(rosenbrock, builder):
     for frame in fig.frames:
         step = int(frame.name)
         assert all(list(item.x) == [step, step] for item in frame.data)
-    assert all(flag is False for flag in animation_redraw_flags(fig))
+    assert all(flag is False for flag in redraw_flags(fig))
     y_axes = [fig.layout[name] for name in fig.layout if name.startswith("yaxis")]
     assert y_axes
     for axis in y_axes:
@@ -330,11 +353,10 @@ def test_effective_lr_panels_and_hints(rosenbrock):
 
 
 def test_side_by_side_moves_the_hints_with_their_panels(rosenbrock):
-    from adadelta.viz.combine import side_by_side
-
     objective, runs = rosenbrock
-    rates = effective_lr_figure(runs)
-    merged = side_by_side(contour_figure(objective, runs), rates, title="both")
+    spec = viz.effective_lr_figure(runs)
+    merged = as_figure(viz.side_by_side(viz.contour_figure(objective, runs), spec, title="both"))
+    rates = as_figure(spec)  # unchanged by the merge
     before = [a for a in rates.layout.annotations if a.showarrow]
     after = [a for a in merged.layout.annotations if a.showarrow and a.xref != "x"]
     assert len(after) == len(before) >= 2
@@ -449,8 +471,8 @@ def test_surface3d_fixed_ranges_and_unclipped_paths(saddle):
 # --- size ------------------------------------------------------------------------------------
 
 
-def json_megabytes(fig):
-    return len(fig.to_json()) / 1e6
+def json_megabytes(spec):
+    return json_size(spec) / 1e6
 
 
 @pytest.mark.parametrize(
@@ -467,9 +489,10 @@ def test_contour_json_size(count, steps, limit):
     )[:count]
     labels = ["Adadelta", "Adagrad", "RMSprop", "SGD", "Adam"][:count]
     objective, runs = make_runs("rosenbrock", optimizers, labels, steps)
-    fig = contour_figure(objective, runs)
-    size = json_megabytes(fig)
+    spec = viz.contour_figure(objective, runs)
+    size = json_megabytes(spec)
     assert size <= 0.9 * limit, size
-    json.loads(fig.to_json())
-    for other in (effective_lr_figure(runs), loss_figure(runs), accumulators_figure(runs)):
+    json.loads(as_figure(spec).to_json())
+    others = (viz.effective_lr_figure(runs), viz.loss_figure(runs), viz.accumulators_figure(runs))
+    for other in others:
         assert json_megabytes(other) <= 0.5 * limit

@@ -4,21 +4,64 @@ from __future__ import annotations
 
 import itertools
 import json
+import types
 
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
+from figure_spec import as_figure, json_size
 
 from adadelta import engine
 from adadelta.optim import Adadelta, Adagrad
+from adadelta.problems import evaluation
 from adadelta.problems.datasets import make_dataset
 from adadelta.problems.mlp import NetworkObjective, init_mlp
-from adadelta.viz import network as nw
-from adadelta.viz.network_data import nan_quantiles
-from adadelta.viz.network_graph import neuron_positions
-from adadelta.viz.network_rates import log_ticks
-from adadelta.viz.style import STYLES
+from adadelta.viz import Run, curve_steps, frame_steps
+from adadelta.viz import network as netviz
+from adadelta.viz.network.data import nan_quantiles
+from adadelta.viz.network.graph import neuron_positions
+from adadelta.viz.shared.frames import MAX_CURVE_POINTS
+from adadelta.viz.shared.style import STYLES
+from adadelta.viz.shared.ticks import log_ticks
+
+
+def _validated(builder):
+    """The builder, its spec read through Plotly's validation (``as_figure``)."""
+    return lambda *args, **kwargs: as_figure(builder(*args, **kwargs))
+
+
+# Everything the tests use, figures validated by Plotly.
+nw = types.SimpleNamespace(
+    MAX_FRAMES=netviz.MAX_FRAMES,
+    GRID_RESOLUTION=netviz.GRID_RESOLUTION,
+    MAX_CURVE_POINTS=MAX_CURVE_POINTS,
+    network_frames=lambda num_steps, max_frames=netviz.MAX_FRAMES: frame_steps(
+        num_steps, max_frames=max_frames
+    ),
+    curve_steps=curve_steps,
+    params_at=evaluation.params_at,
+    decision_grids=lambda objective, params, bounds: evaluation.decision_grids(
+        objective, params, bounds, netviz.GRID_RESOLUTION
+    ),
+    training_metrics=lambda objective, dataset, trace, steps: evaluation.training_metrics(
+        objective, dataset, evaluation.params_at(trace.params, steps), steps
+    ),
+    layer_rate_quantiles=netviz.layer_rate_quantiles,
+    log10_kernel_rates=netviz.log10_kernel_rates,
+    decision_boundary_figure=_validated(netviz.decision_boundary_figure),
+    training_curves_figure=_validated(netviz.training_curves_figure),
+    layer_rates_figure=_validated(netviz.layer_rates_figure),
+    rate_distribution_figure=_validated(netviz.rate_distribution_figure),
+    network_graph_figure=_validated(netviz.network_graph_figure),
+)
+
+
+def rates_only(label: str, rates) -> Run:
+    """A run that recorded only ``effective_lr`` (all the rate figures read)."""
+    empty = dict.fromkeys(engine.Trace._fields)
+    return Run(label, engine.Trace(**{**empty, "effective_lr": rates}))
+
 
 SIZES = (2, 8, 8, 1)
 STEPS = 150
@@ -36,7 +79,7 @@ def setup():
         STEPS,
         record=engine.FULL,
     )
-    return dataset, objective, list(zip(LABELS, traces))
+    return dataset, objective, [Run(label, trace) for label, trace in zip(LABELS, traces)]
 
 
 @pytest.fixture(scope="module")
@@ -62,14 +105,14 @@ def decision(setup):
         (label, nw.decision_grids(objective, nw.params_at(t.params, frames), dataset.bounds))
         for label, t in runs
     ]
-    return frames, panels, nw.decision_boundary_figure(panels, dataset, frames)
+    spec = netviz.decision_boundary_figure(panels, dataset, frames)
+    return frames, panels, as_figure(spec), spec
 
 
 def assert_valid(fig: go.Figure) -> None:
-    """The builders skip Plotly's validation for speed: validate the whole figure here."""
+    """The builders skip Plotly's validation for speed (``nw`` validated the spec): the
+    template travels as the template itself (plotly.js does not know template names)."""
     spec = fig.to_dict()
-    go.Figure(spec)
-    # The template travels as the template itself: plotly.js does not know template names.
     assert spec["layout"]["template"] == pio.templates["plotly_white"].to_plotly_json()
     assert fig.layout.title.text
     assert fig.layout.meta["alt"]
@@ -115,12 +158,12 @@ def test_curve_steps_subsample_within_bounds():
 
 def test_decision_grids_match_one_unbatched_call(setup, decision):
     dataset, objective, runs = setup
-    frames, panels, _ = decision
+    frames, panels, *_ = decision
     grids = panels[0][1]
     assert grids.shape == (frames.size, nw.GRID_RESOLUTION, nw.GRID_RESOLUTION)
     assert np.all((grids >= 0) & (grids <= 1))
     k = frames.size // 2
-    params = nw.params_at(runs[0][1].params, [frames[k]])
+    params = nw.params_at(runs[0].trace.params, [frames[k]])
     one = objective.decision_grid(
         [{n: v[0] for n, v in layer.items()} for layer in params],
         dataset.bounds,
@@ -131,7 +174,7 @@ def test_decision_grids_match_one_unbatched_call(setup, decision):
 
 
 def test_decision_figure_has_one_heatmap_per_optimizer_side_by_side(decision):
-    _, _, fig = decision
+    _, _, fig, _ = decision
     heatmaps = heatmap_indices(fig)
     assert [fig.data[i].name for i in heatmaps] == list(LABELS)
     assert {fig.data[i].xaxis for i in heatmaps} == {"x", "x2"}
@@ -145,7 +188,7 @@ def test_decision_figure_has_one_heatmap_per_optimizer_side_by_side(decision):
 
 def test_decision_figure_draws_classes_with_two_symbols_and_colours(decision, setup):
     dataset = setup[0]
-    _, _, fig = decision
+    _, _, fig, _ = decision
     train = [t for t in fig.data if t.type == "scatter" and "(train)" in t.name and t.showlegend]
     assert len(train) == 2
     assert len({t.marker.symbol for t in train}) == 2
@@ -156,7 +199,7 @@ def test_decision_figure_draws_classes_with_two_symbols_and_colours(decision, se
 
 
 def test_decision_frames_touch_only_heatmaps_with_one_shared_slider(decision):
-    frames, _, fig = decision
+    frames, _, fig, _ = decision
     heatmaps = heatmap_indices(fig)
     assert len(fig.frames) == frames.size <= nw.MAX_FRAMES
     for frame, step in zip(fig.frames, frames):
@@ -173,11 +216,12 @@ def test_decision_frames_touch_only_heatmaps_with_one_shared_slider(decision):
 
 
 def test_decision_figure_json_stays_small(decision):
-    _, _, fig = decision
-    size = len(fig.to_json())
+    *_, spec = decision
+    size = json_size(spec)
     assert size < 1_500_000, size
     # Probabilities travel as whole percents, one byte per cell.
-    assert json.loads(fig.to_json())["data"][0]["z"]["dtype"] == "u1"
+    assert spec["data"][0]["z"]["dtype"] == "u1"
+    assert json.loads(as_figure(spec).to_json())["data"][0]["z"]["dtype"] == "u1"
 
 
 def test_decision_figure_json_for_full_sized_frames_stays_small(setup):
@@ -185,13 +229,15 @@ def test_decision_figure_json_for_full_sized_frames_stays_small(setup):
     frames = nw.network_frames(2000)
     rng = np.random.default_rng(0)
     grids = rng.uniform(0.0, 1.0, (frames.size, 40, 40)).astype(np.float32)
-    fig = nw.decision_boundary_figure([("Adadelta", grids), ("Adagrad", grids)], dataset, frames)
-    assert len(fig.to_json()) < 1_500_000
+    spec = netviz.decision_boundary_figure(
+        [("Adadelta", grids), ("Adagrad", grids)], dataset, frames
+    )
+    assert json_size(spec) < 1_500_000
 
 
 def test_decision_figure_says_when_the_output_is_not_finite(decision, setup):
     dataset = setup[0]
-    frames, panels, _ = decision
+    frames, panels, *_ = decision
     broken = panels[1][1].copy()
     broken[5:] = np.nan
     fig = nw.decision_boundary_figure([panels[0], ("Adagrad", broken)], dataset, frames)
@@ -211,7 +257,7 @@ def test_decision_figure_regression_uses_a_symmetric_value_range():
 
 
 def test_decision_figure_rejects_grids_of_the_wrong_length(decision, setup):
-    frames, panels, _ = decision
+    frames, panels, *_ = decision
     with pytest.raises(ValueError, match="n_frames"):
         nw.decision_boundary_figure([(panels[0][0], panels[0][1][:-1])], setup[0], frames)
 
@@ -221,7 +267,7 @@ def test_decision_figure_rejects_grids_of_the_wrong_length(decision, setup):
 
 def test_training_metrics_match_the_recorded_full_batch_loss(setup):
     dataset, objective, runs = setup
-    trace = runs[0][1]
+    trace = runs[0].trace
     steps = nw.curve_steps(STEPS)
     metrics = nw.training_metrics(objective, dataset, trace, steps)
     assert set(metrics) == {"step", "train_loss", "test_loss", "train_acc", "test_acc"}
@@ -235,7 +281,7 @@ def test_training_metrics_match_the_recorded_full_batch_loss(setup):
 def test_training_curves_figure_log_loss_and_accuracy_per_optimizer(setup):
     dataset, objective, runs = setup
     steps = nw.curve_steps(STEPS)
-    metrics = {label: nw.training_metrics(objective, dataset, t, steps) for label, t in runs}
+    metrics = {r.label: nw.training_metrics(objective, dataset, r.trace, steps) for r in runs}
     fig = nw.training_curves_figure(metrics, loss_name="cross-entropy")
     assert fig.layout.yaxis.type == "log"
     assert fig.layout.yaxis2.tickformat == ".0%"
@@ -313,7 +359,7 @@ def test_nan_quantiles_equal_numpy_nanpercentile():
 
 def test_layer_rate_quantiles_match_nanpercentile_on_the_raw_arrays(setup):
     _, _, runs = setup
-    rates = runs[0][1].effective_lr
+    rates = runs[0].trace.effective_lr
     steps = np.array([1, 2, 10, 75, STEPS])
     quantiles = nw.layer_rate_quantiles(rates, steps)
     assert len(quantiles) == len(SIZES) - 1
@@ -336,7 +382,7 @@ def test_layer_rate_quantiles_are_nan_on_micro_steps(accumulating):
 
 def test_layer_rate_quantiles_reject_step_0(setup):
     with pytest.raises(ValueError, match=r"\[1, 150\]"):
-        nw.layer_rate_quantiles(setup[2][0][1].effective_lr, [0, 1])
+        nw.layer_rate_quantiles(setup[2][0].trace.effective_lr, [0, 1])
 
 
 def test_layer_rates_figure_one_band_per_optimizer_per_layer_on_log_axes(setup):
@@ -379,7 +425,7 @@ def test_layer_rates_figure_one_band_per_optimizer_per_layer_on_log_axes(setup):
 
 
 def test_layer_rates_figure_skips_micro_steps(accumulating):
-    fig = nw.layer_rates_figure([("Adadelta", accumulating)])
+    fig = nw.layer_rates_figure([Run("Adadelta", accumulating)])
     for trace in fig.data:
         assert np.all(np.isfinite(np.asarray(trace.y, dtype=float)))
         assert set(np.asarray(trace.x)) <= set(np.flatnonzero(accumulating.is_update_step) + 1)
@@ -392,7 +438,7 @@ def test_layer_rates_figure_lays_out_four_hidden_layers_in_a_grid():
         {"kernel": rng.uniform(0.1, 1.0, (20, a, b)), "bias": rng.uniform(0.1, 1.0, (20, b))}
         for a, b in itertools.pairwise(sizes)
     ]
-    fig = nw.layer_rates_figure({"Adadelta": rates})
+    fig = nw.layer_rates_figure([rates_only("Adadelta", rates)])
     assert len([t for t in fig.data if t.fill == "tonexty"]) == 5
     assert_valid(fig)
 
@@ -411,10 +457,10 @@ def test_rate_distribution_figure_histograms_per_layer(setup):
 
 
 def test_rate_distribution_on_a_micro_step_shows_the_last_update(accumulating):
-    fig = nw.rate_distribution_figure([("Adadelta", accumulating)], 5)
+    fig = nw.rate_distribution_figure([Run("Adadelta", accumulating)], 5)
     notes = [a.text for a in fig.layout.annotations if a.name == "notes"]
     assert notes and "showing step 3" in notes[0]
-    fig = nw.rate_distribution_figure([("Adadelta", accumulating)], 2)
+    fig = nw.rate_distribution_figure([Run("Adadelta", accumulating)], 2)
     notes = [a.text for a in fig.layout.annotations if a.name == "notes"]
     assert notes and "no update yet" in notes[0]
     assert_valid(fig)
@@ -449,7 +495,7 @@ def test_network_graph_accounts_for_every_weight(sizes):
 
 def test_network_graph_of_log_rates_from_a_run(setup):
     _, _, runs = setup
-    values = nw.log10_kernel_rates(runs[0][1].effective_lr, 100)
+    values = nw.log10_kernel_rates(runs[0].trace.effective_lr, 100)
     fig = nw.network_graph_figure(
         SIZES, values, "Adadelta at step 100", "effective lr", log10_ticks=True
     )
@@ -488,3 +534,50 @@ def test_log_ticks_give_at_least_three_distinct_labels_in_range(low, high):
     ticks, labels = log_ticks(low, high)
     assert len(ticks) >= 3 and len(set(labels)) == len(labels) == len(ticks)
     assert all(low - 1e-12 <= t <= high + 1e-12 for t in ticks)
+
+
+# Runs that recorded only some steps (engine.run(record_at=...))
+
+
+@pytest.fixture(scope="module")
+def sparse(setup):
+    """The XOR run again, recording only some steps."""
+    _, objective, _ = setup
+    at = np.array([0, 1, 2, 3, 10, 40, 75, 149, STEPS])
+    traces = engine.run(
+        objective,
+        init_mlp(0, SIZES),
+        [Adadelta(learning_rate=1.0), Adagrad(learning_rate=0.1)],
+        STEPS,
+        record=("params", "effective_lr"),
+        record_at=at,
+    )
+    return at, [Run(label, trace) for label, trace in zip(LABELS, traces)]
+
+
+def test_rates_of_a_sparse_run_equal_the_dense_run_at_the_recorded_steps(setup, sparse):
+    _, _, dense = setup
+    at, runs = sparse
+    steps = at[at >= 1]
+    for full, kept in zip(dense, runs):
+        expected = nw.layer_rate_quantiles(full.trace.effective_lr, steps)
+        got = nw.layer_rate_quantiles(kept.trace.effective_lr, steps, kept.trace.steps)
+        for e, g in zip(expected, got):
+            np.testing.assert_array_equal(g, e)
+    with pytest.raises(ValueError, match="not all recorded"):
+        nw.layer_rate_quantiles(runs[0].trace.effective_lr, [5], runs[0].trace.steps)
+    # By default the figure draws the recorded steps among the curve steps.
+    fig = nw.layer_rates_figure(runs)
+    assert set(np.asarray(fig.data[0].x)) <= set(steps)
+    assert_valid(fig)
+
+
+def test_distribution_of_a_sparse_run_names_the_step_it_shows(setup, sparse):
+    _, _, dense = setup
+    _, runs = sparse
+    recorded = nw.rate_distribution_figure(runs, 75)
+    assert recorded.to_dict()["data"] == nw.rate_distribution_figure(dense, 75).to_dict()["data"]
+    between = nw.rate_distribution_figure(runs, 60)  # recorded: 40 and 75
+    notes = " ".join(a.text for a in between.layout.annotations if a.name == "notes")
+    assert "Adadelta: step 60 is not among the 9 recorded steps; showing step 40" in notes
+    assert_valid(between)

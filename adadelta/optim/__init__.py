@@ -8,7 +8,7 @@ from . import schedules
 from .adadelta import Adadelta, AdadeltaSlots
 from .adagrad import Adagrad, AdagradSlots
 from .adam import Adam, AdamSlots
-from .base import GradientStages, Optimizer, OptimizerState, StepInfo
+from .base import GradientStages, Optimizer, OptimizerState, ParamStages, StepInfo
 from .rmsprop import RMSprop, RMSpropSlots
 from .sgd import SGD, SGDSlots
 
@@ -23,6 +23,7 @@ __all__ = [
     "GradientStages",
     "Optimizer",
     "OptimizerState",
+    "ParamStages",
     "RMSprop",
     "RMSpropSlots",
     "SGDSlots",

@@ -52,6 +52,8 @@ class Adadelta(Optimizer):
         name: str = "adadelta",
         loss_scale_factor: float | None = None,
         gradient_accumulation_steps: int | None = None,
+        *,
+        weight_decay_mask: Any = None,
         **kwargs: Any,
     ) -> None:
         self._setup(
@@ -68,6 +70,14 @@ class Adadelta(Optimizer):
         rho, one_minus_rho = self._leaf("rho"), self._leaf("one_minus_rho")
         epsilon = self._leaf("epsilon")
         avg_sq_grad = one_minus_rho * jnp.square(g) + rho * avg_sq_grad  # E[g²]ₜ
+        if jnp.finfo(w.dtype).bits < 32:
+            # In 16-bit floats each rounding is 2⁻¹¹ (float16) or 2⁻⁸ (bfloat16) and the
+            # reciprocal below overflows float16 for ε < 1.5e-5, so there Keras's order it is.
+            rms_update = jnp.sqrt(avg_sq_update + epsilon)  # RMS[Δx]ₜ₋₁
+            rms_grad = jnp.sqrt(avg_sq_grad + epsilon)  # RMS[g]ₜ
+            delta = -(rms_update * g) / rms_grad
+            avg_sq_update = rho * avg_sq_update + one_minus_rho * jnp.square(delta)
+            return w + lr * delta, (avg_sq_grad, avg_sq_update), lr * rms_update / rms_grad
         # The per-dimension rate RMS[Δx]ₜ₋₁ / RMS[g]ₜ = 1 / √((E[g²]ₜ + ε) / (E[Δx²]ₜ₋₁ + ε)).
         # Keras evaluates Δ = −(RMS[Δx]·g) / RMS[g]; this is the same quantity up to float32
         # rounding, arranged so that between E[g²]ₜ and the rate there is one multiply-add and

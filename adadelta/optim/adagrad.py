@@ -50,6 +50,8 @@ class Adagrad(Optimizer):
         name: str = "adagrad",
         loss_scale_factor: float | None = None,
         gradient_accumulation_steps: int | None = None,
+        *,
+        weight_decay_mask: Any = None,
         **kwargs: Any,
     ) -> None:
         self._setup(

@@ -56,6 +56,8 @@ class Adam(Optimizer):
         name: str = "adam",
         loss_scale_factor: float | None = None,
         gradient_accumulation_steps: int | None = None,
+        *,
+        weight_decay_mask: Any = None,
         **kwargs: Any,
     ) -> None:
         self._setup(

@@ -9,10 +9,17 @@ of the tree structure.
 It follows optax's ``GradientTransformation`` protocol::
 
     state = opt.init(params)
-    updates, state = opt.update(grads, state, params)   # params + updates == Keras after apply()
+    updates, state = opt.update(grads, state, params)   # updates = new_params - params
 
-and adds ``opt.step`` (new params, new state and the diagnostics the visualizer draws) and
-``opt.finalize_variable_values`` (Keras's swap to the EMA weights).
+and adds ``opt.apply`` (Keras's new params directly), ``opt.step`` (new params, new state and
+the diagnostics the visualizer draws: every stage of the pipeline) and
+``opt.finalize_variable_values`` (Keras's swap to the EMA weights). ``apply`` and ``step`` give
+exactly Keras's variables; ``params + updates`` rounds once more (see ``update``).
+
+Every array keeps its dtype: the state is created in the params' dtypes (float16, bfloat16,
+float32, or float64 with x64 on) and every stage computes in the dtype of the arrays it works
+on, because the hyperparameters enter as weakly typed scalars, as Keras's Python floats do
+(``leaves.weak``).
 
 One call runs Keras's stages in Keras's order (``base_optimizer.apply`` and the JAX backend's
 ``_backend_apply_gradients``): unscale by ``loss_scale_factor``, gradient accumulation, clipping,
@@ -30,8 +37,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import schedules
 from . import validation as check
-from .schedules import LearningRateSchedule
+from .leaves import Static, python_value, to_device, to_host, weak
 
 PyTree = Any
 
@@ -64,11 +72,34 @@ class GradientStages(NamedTuple):
     clipped: PyTree
 
 
+class ParamStages(NamedTuple):
+    """The params after each stage of the pipeline, all shaped like the params.
+
+    Attributes:
+        given: the params passed in.
+        decayed: after decoupled weight decay ``w − (w·λ)·η`` (equal to ``given`` without
+            weight decay, and for arrays the ``weight_decay_mask`` leaves out).
+        updated: after the update rule, applied to ``decayed``. On gradient-accumulation
+            micro-steps Keras computes this too and then throws it away.
+        final: the new params: ``updated`` (or ``given`` again on a micro-step), then the EMA
+            overwrite where it fires.
+    """
+
+    given: PyTree
+    decayed: PyTree
+    updated: PyTree
+    final: PyTree
+
+
 class StepInfo(NamedTuple):
-    """Diagnostics of one call.
+    """Diagnostics of one call: every stage of the pipeline, from the same computation.
 
     Attributes:
         grads: the gradient after each pipeline stage.
+        params: the params after each pipeline stage.
+        slots_before: the update rule's state before this call.
+        slots_after: the update rule's state after this call (unchanged on micro-steps).
+        ema: the moving average of the weights after this call, or None without ``use_ema``.
         learning_rate: the learning rate η used by this call (float32 scalar).
         effective_lr: per-element effective learning rate η_t, the factor with which the rule
             turned the processed gradient into a step (spec §4); NaN on accumulation micro-steps.
@@ -78,20 +109,32 @@ class StepInfo(NamedTuple):
     """
 
     grads: GradientStages
+    params: ParamStages
+    slots_before: Any
+    slots_after: Any
+    ema: PyTree | None
     learning_rate: jax.Array
     effective_lr: PyTree
     is_update_step: jax.Array
     iterations: jax.Array
 
 
-def _python(value: Any) -> Any:
-    if isinstance(value, jax.Array):
-        value = np.asarray(value)
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return value
+def _keep_dtypes(new: PyTree, old: PyTree) -> PyTree:
+    """Keras's ``assign``: a variable (or slot) keeps its dtype whatever is assigned to it."""
+    return jax.tree.map(lambda n, o: n.astype(o.dtype), new, old)
+
+
+def _check_mask(mask: Any) -> Any:
+    """Checks ``weight_decay_mask``: None, a callable, or a pytree of bools."""
+    if mask is None or callable(mask):
+        return mask
+    if not all(isinstance(leaf, (bool, np.bool_)) for leaf in jax.tree.leaves(mask)):
+        raise ValueError(
+            "Argument `weight_decay_mask` must be None, a pytree of bools shaped like the params "
+            "(or a prefix of them; True = decay), or a callable params -> such a pytree. "
+            f"Received: weight_decay_mask={mask!r}"
+        )
+    return mask
 
 
 def _takes_step(fn: Callable) -> bool:
@@ -121,6 +164,7 @@ SHARED_ARGUMENTS = (
     "name",
     "loss_scale_factor",
     "gradient_accumulation_steps",
+    "weight_decay_mask",
     "kwargs",
 )
 
@@ -151,6 +195,14 @@ class Optimizer:
         loss_scale_factor: gradients are divided by this first. None or > 0.
         gradient_accumulation_steps: update once every this many calls with the mean of the
             micro-gradients. None/0 (off) or an integer >= 2.
+        weight_decay_mask: not a Keras argument (keyword only): the JAX counterpart of Keras's
+            ``exclude_from_weight_decay``, as ``optax.add_decayed_weights(mask=...)``. None
+            (decay every array), a pytree of bools shaped like the params or a prefix of them
+            (True = decay this array, False = leave it out), or a callable that takes the
+            params and returns such a pytree (called while tracing: it may look at structure
+            and shapes, not values). It is static: changing it compiles anew, changing the
+            numbers does not. Keras's ``exclude_from_weight_decay(var_names=["bias"])`` is
+            ``weight_decay_mask=lambda p: {k: k != "bias" for k in p}`` for a dict of arrays.
         **kwargs: ``decay`` is accepted with a warning and ignored, as in Keras 3; anything
             else raises ValueError.
 
@@ -168,7 +220,7 @@ class Optimizer:
 
     _leaves: dict[str, Any]
     _flags: dict[str, Any]
-    _aux: tuple
+    _aux: Static
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -192,6 +244,7 @@ class Optimizer:
         name: Any,
         loss_scale_factor: Any,
         gradient_accumulation_steps: Any,
+        weight_decay_mask: Any,
         kwargs: dict[str, Any],
     ) -> None:
         """Validates the arguments every Keras optimizer shares and stores leaves and flags."""
@@ -210,7 +263,7 @@ class Optimizer:
         # Keras's name=None means "the default name" (Keras also numbers repeats; no effect here).
         flags["name"] = self._DEFAULT_NAME if name is None else check.string("name", name)
 
-        if isinstance(learning_rate, LearningRateSchedule):
+        if isinstance(learning_rate, schedules.LearningRateSchedule):
             leaves["learning_rate"] = learning_rate
         elif isinstance(learning_rate, float):
             leaves["learning_rate"] = check.real("learning_rate", learning_rate)
@@ -226,6 +279,7 @@ class Optimizer:
 
         if weight_decay is not None:
             leaves["weight_decay"] = check.real("weight_decay", weight_decay, low=0.0)
+        flags["weight_decay_mask"] = _check_mask(weight_decay_mask)
 
         given = {
             k: v
@@ -254,20 +308,24 @@ class Optimizer:
                     what="an integer >= 1 or None",
                 )
         else:
-            # Keras ignores (and does not validate) these without use_ema; keep them for repr.
-            flags["ema_momentum"] = ema_momentum
-            flags["ema_overwrite_frequency"] = ema_overwrite_frequency
+            # Keras ignores (and does not validate) these without use_ema; keep them for
+            # get_config, NumPy and JAX scalars as Python numbers (as Keras reports floats).
+            flags["ema_momentum"] = python_value(ema_momentum)
+            flags["ema_overwrite_frequency"] = python_value(ema_overwrite_frequency)
 
         if loss_scale_factor is not None:
             leaves["loss_scale_factor"] = check.real(
                 "loss_scale_factor", loss_scale_factor, low=0.0, low_open=True
             )
 
-        if gradient_accumulation_steps is not None and not (
-            isinstance(gradient_accumulation_steps, (int, np.integer))
-            and not isinstance(gradient_accumulation_steps, bool)
+        off = gradient_accumulation_steps is None or (
+            np.ndim(gradient_accumulation_steps) == 0
+            and np.issubdtype(np.asarray(gradient_accumulation_steps).dtype, np.integer)
             and gradient_accumulation_steps == 0
-        ):
+        )
+        if off:  # kept as given (None or 0), for get_config
+            flags["gradient_accumulation_steps"] = python_value(gradient_accumulation_steps)
+        else:
             leaves["gradient_accumulation_steps"] = check.integer(
                 "gradient_accumulation_steps",
                 gradient_accumulation_steps,
@@ -277,15 +335,11 @@ class Optimizer:
 
         self._leaves = leaves
         self._flags = flags
-        # Non-hashable flag values (e.g. an unused ema_momentum array) are kept by identity. The
-        # flags never change, so the static part of the pytree is built once, not on every call.
-        self._aux = tuple(
-            (k, v if isinstance(v, (bool, str, int, float, type(None))) or callable(v) else id(v))
-            for k, v in sorted(flags.items())
-        )
+        # The flags never change, so the static part of the pytree is built once.
+        self._aux = Static(flags)
 
     def _device_leaves(self) -> dict[str, Any]:
-        """The leaves as device arrays, made once per optimizer object.
+        """The leaves as weakly typed device arrays, made once per optimizer object.
 
         Passing NumPy scalars to a jitted function copies each to the device on every call
         (about 7 µs apiece here); passing device arrays does not. The copy is made on the first
@@ -294,7 +348,7 @@ class Optimizer:
         """
         leaves = self.__dict__.get("_on_device")
         if leaves is None:
-            leaves = jax.tree.map(jnp.asarray, self._leaves)
+            leaves = to_device(self._leaves)
             # Inside a trace the conversion yields tracers, which must not outlive it.
             if not any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(leaves)):
                 self._on_device = leaves
@@ -317,10 +371,13 @@ class Optimizer:
         return ((jax.tree_util.GetAttrKey("_leaves"), self._device_leaves()),), self._aux
 
     @classmethod
-    def _tree_unflatten(cls, aux, children):
+    def _tree_unflatten(cls, aux: Static, children):
         optimizer = object.__new__(cls)
-        optimizer._leaves = children[0]
-        optimizer._flags = dict(aux)
+        # Leaves that come back unchanged give back the exact arguments they were made from.
+        optimizer._leaves, unchanged = to_host(children[0])
+        if unchanged:
+            optimizer._on_device = children[0]
+        optimizer._flags = aux.flags
         optimizer._aux = aux
         return optimizer
 
@@ -334,7 +391,7 @@ class Optimizer:
         if name == "learning_rate" and "learning_rate_fn" in self._flags:
             return self._flags["learning_rate_fn"]
         if name in self._leaves:
-            return _python(self._leaves[name])
+            return python_value(self._leaves[name])
         if name in self._flags:
             return self._flags[name]
         if name in self._SHARED_ARGS or name in self._RULE_ARGS:
@@ -342,9 +399,26 @@ class Optimizer:
         raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
 
     def get_config(self) -> dict[str, Any]:
-        """The constructor arguments (Keras's ``get_config`` without the bookkeeping)."""
+        """The constructor arguments (Keras's ``get_config`` without the bookkeeping).
+
+        Numbers come back as Python floats and ints equal to the arguments given; a schedule
+        or callable learning rate comes back as the object itself (Keras serializes it).
+        """
         names = ("learning_rate", *self._RULE_ARGS, *self._SHARED_ARGS)
         return {name: getattr(self, name) for name in names}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Optimizer:
+        """The optimizer with these constructor arguments (Keras's ``from_config``).
+
+        Accepts our ``get_config()`` and Keras's: a learning rate serialized by Keras (a dict
+        naming a ``keras.optimizers.schedules`` class and its config) becomes our schedule.
+        """
+        config = dict(config)
+        learning_rate = config.get("learning_rate")
+        if isinstance(learning_rate, dict):
+            config["learning_rate"] = schedules.deserialize(learning_rate)
+        return cls(**config)
 
     def replace(self, **changes: Any) -> Optimizer:
         """A new optimizer with some constructor arguments changed (validated again)."""
@@ -366,12 +440,17 @@ class Optimizer:
             value = fn(count) if self._flags["learning_rate_takes_step"] else fn()
             return jnp.asarray(value, jnp.float32) * jnp.ones_like(count, jnp.float32)
         rate = self._leaves["learning_rate"]
-        if isinstance(rate, LearningRateSchedule):
+        if isinstance(rate, schedules.LearningRateSchedule):
             return jnp.asarray(rate(count), jnp.float32)
         return jnp.asarray(rate, jnp.float32) * jnp.ones_like(count, jnp.float32)
 
     def _leaf(self, name: str) -> jax.Array:
-        return jnp.asarray(self._leaves[name])
+        """A hyperparameter where the pipeline meets arrays: weakly typed, like Keras's Python
+        floats, so it takes the dtype of the array it meets instead of promoting it."""
+        leaf = self._leaves[name]
+        if isinstance(leaf, jax.core.Tracer):  # traced: the optimizer is a jit argument
+            return weak(leaf)
+        return self._device_leaves()[name]  # eager: the device copies, made once
 
     # ----- the protocol --------------------------------------------------------------------
 
@@ -391,7 +470,16 @@ class Optimizer:
     def update(
         self, grads: PyTree, state: OptimizerState, params: PyTree | None = None
     ) -> tuple[PyTree, OptimizerState]:
-        """optax's ``update``: ``params + updates`` equals Keras's variables after ``apply()``."""
+        """optax's ``update``: ``updates = new_params - params``, with Keras's new params.
+
+        ``optax.apply_updates(params, updates)`` then computes ``params + (new - params)``, one
+        more rounding in the params' dtype. It gives exactly Keras's ``new`` whenever the
+        subtraction is exact, which it is when ``params`` and ``new`` have the same sign and
+        are within a factor 2 of each other (Sterbenz's lemma; every ordinary small step).
+        Otherwise (a step that changes the sign or halves or doubles a weight) the result is
+        within one unit in the last place of ``max(|params|, |new|)`` of Keras's value. Use
+        ``apply`` or ``step`` where the exact Keras variables matter.
+        """
         if params is None:
             raise ValueError(
                 f"{type(self).__name__}.update needs `params` (for weight decay, EMA and the "
@@ -414,7 +502,11 @@ class Optimizer:
     def step(
         self, grads: PyTree, state: OptimizerState, params: PyTree
     ) -> tuple[PyTree, OptimizerState, StepInfo]:
-        """One ``apply()`` call with diagnostics: ``(new_params, new_state, StepInfo)``."""
+        """One ``apply()`` call with diagnostics: ``(new_params, new_state, StepInfo)``.
+
+        ``StepInfo`` holds the gradient and the params after every stage of this one
+        computation; under ``jax.jit`` whatever the caller does not use is dropped by XLA.
+        """
         count = state.count
         accumulating = self.accumulates
         steps = self._leaf("gradient_accumulation_steps") if accumulating else None
@@ -442,22 +534,16 @@ class Optimizer:
 
         grads = self._clip(grads)
         learning_rate = self.learning_rate_at(count)
-
-        decayed = params
-        if "weight_decay" in self._leaves:
-            wd = self._leaf("weight_decay")
-            decayed = jax.tree.map(
-                lambda w: w - w * wd.astype(w.dtype) * learning_rate.astype(w.dtype), params
-            )
-
-        new_params, new_slots, effective_lr = self._apply_rule(
+        decayed = self._decay_weights(params, learning_rate)
+        updated, new_slots, effective_lr = self._apply_rule(
             grads, state.slots, decayed, learning_rate, iterations
         )
 
+        new_params = updated
         if accumulating:
             # Keras computes the whole step on micro-steps too, then restores every variable.
             keep = lambda new, old: jnp.where(is_update, new, old)  # noqa: E731
-            new_params = jax.tree.map(keep, new_params, params)
+            new_params = jax.tree.map(keep, updated, params)
             new_slots = jax.tree.map(keep, new_slots, state.slots)
             effective_lr = jax.tree.map(lambda e: jnp.where(is_update, e, jnp.nan), effective_lr)
 
@@ -465,9 +551,16 @@ class Optimizer:
         if self._flags["use_ema"]:
             new_params, new_ema = self._ema(new_params, state.ema, iterations)
 
-        new_state = OptimizerState(count + 1, new_slots, new_accumulator, new_ema)
+        new_params = _keep_dtypes(new_params, params)
+        new_state = _keep_dtypes(
+            OptimizerState(count + 1, new_slots, new_accumulator, new_ema), state
+        )
         info = StepInfo(
             grads=GradientStages(raw, unscaled, accumulated, grads),
+            params=ParamStages(params, decayed, updated, new_params),
+            slots_before=state.slots,
+            slots_after=new_state.slots,
+            ema=new_state.ema,
             learning_rate=learning_rate,
             effective_lr=effective_lr,
             is_update_step=is_update,
@@ -491,15 +584,36 @@ class Optimizer:
             return jax.tree.map(clip_by_norm, grads)
         if "global_clipnorm" in leaves:
             clipnorm = self._leaf("global_clipnorm")
-            norm = jnp.sqrt(sum(jnp.sum(jnp.square(g)) for g in jax.tree.leaves(grads)))
+            # Keras sums the squared norms as one stacked array (in the widest dtype among the
+            # gradients; jnp.sum adds 16-bit floats in float32).
+            squares = jnp.stack([jnp.sum(jnp.square(g)) for g in jax.tree.leaves(grads)])
+            norm = jnp.sqrt(jnp.sum(squares))
             # The (norm - norm) term turns an inf or NaN norm into NaN everywhere, as in Keras.
             scale = clipnorm * jnp.minimum(1.0 / norm, self._leaf("inverse_global_clipnorm"))
             scale = scale + (norm - norm)
-            return jax.tree.map(lambda g: g * scale, grads)
+            # With gradients of mixed dtypes the product is in the widest one, and Keras's rule
+            # casts it to the variable's dtype first thing: rounding it here is the same.
+            return jax.tree.map(lambda g: (g * scale).astype(g.dtype), grads)
         if "clipvalue" in leaves:
             value = self._leaf("clipvalue")
             return jax.tree.map(lambda g: jnp.clip(g, -value, value), grads)
         return grads
+
+    def _decay_weights(self, params: PyTree, learning_rate: jax.Array) -> PyTree:
+        """Decoupled weight decay ``w ← w − (w·λ)·η`` on the arrays the mask leaves in."""
+        if "weight_decay" not in self._leaves:
+            return params
+        wd = self._leaf("weight_decay")
+        mask = self._flags["weight_decay_mask"]
+        if mask is None:
+            mask = True
+        elif callable(mask):
+            mask = _check_mask(mask(params))
+        return jax.tree.map(
+            lambda w, decay: w - w * wd * learning_rate.astype(w.dtype) if decay else w,
+            params,
+            jax.tree.broadcast(mask, params),
+        )
 
     def _apply_rule(self, grads, slots, params, learning_rate, iterations):
         """Maps ``_update_leaf`` over the arrays of ``params``."""
@@ -516,14 +630,10 @@ class Optimizer:
             )
             for i, (g, w) in enumerate(zip(grad_leaves, param_leaves))
         ]
-        new_params = treedef.unflatten(
-            [out[0].astype(w.dtype) for out, w in zip(outputs, param_leaves)]
-        )
+        new_params = treedef.unflatten([out[0] for out in outputs])
         new_slots = self._SLOTS(
             *(
-                treedef.unflatten(
-                    [out[1][j].astype(w.dtype) for out, w in zip(outputs, param_leaves)]
-                )
+                treedef.unflatten([out[1][j] for out in outputs])
                 for j in range(len(self._SLOTS._fields))
             )
         )

@@ -56,6 +56,8 @@ class RMSprop(Optimizer):
         name: str = "rmsprop",
         loss_scale_factor: float | None = None,
         gradient_accumulation_steps: int | None = None,
+        *,
+        weight_decay_mask: Any = None,
         **kwargs: Any,
     ) -> None:
         momentum_value = check.real("momentum", momentum, low=0.0, high=1.0)

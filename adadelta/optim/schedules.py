@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import validation as check
+from .leaves import Static, python_value
 
 __all__ = [
     "CosineDecay",
@@ -27,11 +28,16 @@ __all__ = [
     "LearningRateSchedule",
     "PiecewiseConstantDecay",
     "PolynomialDecay",
+    "deserialize",
 ]
 
 
 class LearningRateSchedule:
-    """Base class: numeric arguments in ``_leaves`` (pytree children), flags in ``_flags``."""
+    """Base class: numeric arguments in ``_leaves`` (pytree children), flags in ``_flags``.
+
+    The leaves are the host values as given; an optimizer holding a schedule copies them to
+    the device with its own leaves and recovers them exactly when its pytree is rebuilt.
+    """
 
     _leaves: dict[str, Any]
     _flags: dict[str, Any]
@@ -43,18 +49,17 @@ class LearningRateSchedule:
         )
 
     def _tree_flatten(self):
-        return (self._leaves,), tuple(sorted(self._flags.items()))
+        return (self._leaves,), Static(self._flags)
 
     def _tree_flatten_with_keys(self):
-        return ((jax.tree_util.GetAttrKey("_leaves"), self._leaves),), tuple(
-            sorted(self._flags.items())
-        )
+        return ((jax.tree_util.GetAttrKey("_leaves"), self._leaves),), Static(self._flags)
 
     @classmethod
-    def _tree_unflatten(cls, flags, children):
+    def _tree_unflatten(cls, static: Static, children):
         schedule = object.__new__(cls)
+        # An optimizer holding the schedule recovers the host values (``leaves.to_host``).
         schedule._leaves = children[0]
-        schedule._flags = dict(flags)
+        schedule._flags = static.flags
         return schedule
 
     def __getattr__(self, name: str) -> Any:
@@ -62,13 +67,18 @@ class LearningRateSchedule:
             raise AttributeError(name)
         for table in (self._leaves, self._flags):
             if name in table:
-                return _to_python(table[name])
+                return python_value(table[name])
         raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
 
     def get_config(self) -> dict[str, Any]:
-        """The constructor arguments, as Python values."""
+        """The constructor arguments, as Python values equal to the arguments given."""
         names = self._ARGS  # type: ignore[attr-defined]
         return {name: getattr(self, name) for name in names}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> LearningRateSchedule:
+        """The schedule with these constructor arguments (Keras's ``from_config``)."""
+        return cls(**config)
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
@@ -79,12 +89,19 @@ class LearningRateSchedule:
         raise NotImplementedError
 
 
-def _to_python(value: Any) -> Any:
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return value
+def deserialize(config: dict[str, Any]) -> LearningRateSchedule:
+    """Our schedule from Keras's serialized form ``{"class_name": ..., "config": {...}}``."""
+    name = config.get("class_name")
+    cls = globals().get(name) if name in __all__ else None
+    if not (isinstance(cls, type) and issubclass(cls, LearningRateSchedule)) or cls is (
+        LearningRateSchedule
+    ):
+        raise ValueError(
+            "Argument `learning_rate` given as a dict must name one of Keras's schedules "
+            f"({', '.join(n for n in __all__ if n[0].isupper() and n != 'LearningRateSchedule')})"
+            f" in `class_name`. Received: learning_rate={config!r}"
+        )
+    return cls.from_config(config.get("config", {}))
 
 
 def _decay_steps(name: str, value: Any) -> np.ndarray:
@@ -148,16 +165,24 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                 "Argument `boundaries` must be strictly increasing. "
                 f"Received: boundaries={boundaries}"
             )
+        integers = all(np.issubdtype(np.asarray(b).dtype, np.integer) for b in boundaries)
+        if integers and max(bounds) > np.iinfo(np.int32).max:
+            raise ValueError(
+                f"Argument `boundaries` must be int32 step numbers. Received: {boundaries}"
+            )
         self._leaves = {
-            # Keras casts the boundaries to the int32 step dtype (fractions are truncated).
-            "boundaries": np.asarray(bounds, np.float64).astype(np.int32),
+            # Kept as given (for get_config): integers as int32, anything else as a float.
+            "boundaries": np.asarray(bounds, np.int32 if integers else np.float64),
             "values": np.stack([check.real("values", v) for v in values]),
         }
         self._flags = {"name": check.string("name", name)}
 
     def __call__(self, step: Any) -> jax.Array:
         step = jnp.asarray(step, jnp.int32)
-        bounds, values = jnp.asarray(self._leaves["boundaries"]), _f32(self._leaves["values"])
+        # Keras makes each boundary a tensor (a float one float32) and casts it to the int32
+        # step dtype: fractions are truncated.
+        bounds = jnp.asarray(self._leaves["boundaries"]).astype(jnp.int32)
+        values = _f32(self._leaves["values"])
         # Keras's sum of indicator x value, one term per interval.
         result = (step <= bounds[0]).astype(jnp.float32) * values[0]
         result += (step > bounds[-1]).astype(jnp.float32) * values[-1]
@@ -285,7 +310,7 @@ class CosineDecay(LearningRateSchedule):
     @property
     def warmup_target(self) -> float | None:
         """The learning rate reached at the end of the warmup, or None (no warmup)."""
-        return _to_python(self._leaves.get("warmup_target"))
+        return python_value(self._leaves.get("warmup_target"))
 
     def __call__(self, step: Any) -> jax.Array:
         leaves = self._leaves

@@ -47,6 +47,8 @@ class SGD(Optimizer):
         name: str = "SGD",
         loss_scale_factor: float | None = None,
         gradient_accumulation_steps: int | None = None,
+        *,
+        weight_decay_mask: Any = None,
         **kwargs: Any,
     ) -> None:
         if not isinstance(momentum, float):  # Keras insists on a Python float here

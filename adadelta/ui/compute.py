@@ -1,11 +1,16 @@
-"""Cached computations for the pages: bounded caches keyed by plain-data specs.
+"""What the pages compute for a setting, cached by its plain-data spec (see ``cache``).
 
-The engine's jitted code is compiled once per feature combination; these caches avoid even
-re-running a scan when a rerun changes nothing numeric (e.g. switching a tab). They are bounded
-(``max_entries``), so a long classroom session cannot grow memory without limit.
+Each page records only what its figures draw: the surface page the path, its loss, the
+effective learning rates and the slots (and the EMA when it is on); the network page the
+weights and their effective learning rates (its curves and decision boundary are evaluated
+from the weights). The engine's jitted code is compiled once per feature combination; the
+caches avoid even re-running a scan for a setting any session has seen recently.
 """
 
 from __future__ import annotations
+
+import contextlib
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -13,23 +18,171 @@ import numpy as np
 import streamlit as st
 
 from adadelta import Adadelta, engine
+from adadelta.problems import evaluation as evaluate
 from adadelta.problems import init_mlp
+from adadelta.viz import curve_steps, frame_steps
+from adadelta.viz import network as netviz
 
-from . import build
+from . import build, cache
+
+SURFACE_RECORD = ("params", "loss", "effective_lr", "slots", "ema")
+"""What the surface page draws of a run (the EMA is None unless ``use_ema``)."""
+
+NETWORK_RECORD = ("params", "effective_lr")
+"""What the network page draws of a run: the weights (its curves, decision boundary and
+graph) and their effective learning rates (the rate figures and the graph's edge colours)."""
+
+NETWORK_RECORD_BYTES = 32 * cache.MEGABYTE
+"""A network run records every step while that stays under this size (the default network
+with five optimizers does); a bigger one records the steps its figures draw and, while this
+size allows, a uniform grid of others. (Every step of four hidden layers of 32 with five
+optimizers over 5,000 steps would be 660 MB; the steps drawn are 58 MB.)"""
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+class SurfaceRuns(NamedTuple):
+    """The runs of one surface-page setting and the frame steps all its figures share."""
+
+    traces: tuple[engine.Trace, ...]
+    frames: np.ndarray
+
+
+class NetworkRuns(NamedTuple):
+    """The runs of one network-page setting and what its figures draw, evaluated once.
+
+    Attributes:
+        traces: one trace per optimizer (``NETWORK_RECORD``).
+        frames: the decision boundary's frame steps.
+        grids: per optimizer, the network's output over the input plane at each frame.
+        metrics: per optimizer, loss and accuracy on the training and test sets over the steps.
+        log_rate_range: one colour range for the graph's edges, every optimizer and step.
+    """
+
+    traces: tuple[engine.Trace, ...]
+    frames: np.ndarray
+    grids: tuple[np.ndarray, ...]
+    metrics: tuple[dict[str, np.ndarray], ...]
+    log_rate_range: tuple[float, float]
+
+
+def computing(store: str, key: tuple, text: str) -> Any:
+    """A spinner while ``key`` of ``store`` is computed, none when it is cached (a spinner costs
+    a timer thread per run)."""
+    if key in cache.store(store):
+        return contextlib.nullcontext()
+    return st.spinner(text, show_time=True)
+
+
+def surface_key(*setting: Any) -> tuple:
+    """The cache key of a surface-page setting (see ``simulate``)."""
+    problem, optimizers, start, num_steps, seed = setting
+    return (problem, optimizers, tuple(start), num_steps, seed)
+
+
 def simulate(
     problem: build.ProblemSpec,
     optimizers: tuple[build.OptimizerSpec, ...],
     start: tuple[float, float],
     num_steps: int,
     seed: int,
-) -> tuple[engine.Trace, ...]:
-    """Runs every optimizer from ``start`` on the problem, in one jitted scan."""
-    objective = build.objective(problem)
-    built = [build.optimizer(spec) for spec in optimizers]
-    return engine.run(objective, np.asarray(start, np.float32), built, num_steps, key=seed)
+) -> SurfaceRuns:
+    """Runs every optimizer from ``start`` on the problem, in one jitted scan (cached)."""
+
+    def run() -> SurfaceRuns:
+        objective = build.objective(problem)
+        built = [build.optimizer(spec) for spec in optimizers]
+        traces = engine.run(
+            objective,
+            np.asarray(start, np.float32),
+            built,
+            num_steps,
+            key=seed,
+            record=SURFACE_RECORD,
+        )
+        return SurfaceRuns(traces, frame_steps(num_steps, [trace.params for trace in traces]))
+
+    key = surface_key(problem, optimizers, start, num_steps, seed)
+    return cache.store("surface runs").get(key, run)
+
+
+def train(
+    network: build.NetworkSpec, optimizers: tuple[build.OptimizerSpec, ...], num_steps: int
+) -> NetworkRuns:
+    """Trains the MLP with every optimizer from the same initial weights, on the same batches,
+    then evaluates what the figures draw (cached)."""
+
+    def run() -> NetworkRuns:
+        dataset, objective, sizes = build.network(network)
+        built = [build.optimizer(spec) for spec in optimizers]
+        params = init_mlp(network.data_seed, sizes)
+        frames = frame_steps(num_steps, max_frames=netviz.MAX_FRAMES)
+        steps = curve_steps(num_steps)
+        record_at = recorded_steps(params, len(built), num_steps, np.union1d(frames, steps))
+        traces = engine.run(
+            objective,
+            params,
+            built,
+            num_steps,
+            key=network.data_seed,
+            record=NETWORK_RECORD,
+            record_at=record_at,
+        )
+        grids, metrics = [], []
+        for trace in traces:
+            at_frames = evaluate.params_at(trace.params, netviz.position_rows(frames, record_at))
+            grids.append(
+                evaluate.decision_grids(
+                    objective, at_frames, dataset.bounds, netviz.GRID_RESOLUTION
+                )
+            )
+            at_steps = evaluate.params_at(trace.params, netviz.position_rows(steps, record_at))
+            metrics.append(evaluate.training_metrics(objective, dataset, at_steps, steps))
+        return NetworkRuns(traces, frames, tuple(grids), tuple(metrics), _log_rate_range(traces))
+
+    return cache.store("network runs").get((network, optimizers, num_steps), run)
+
+
+def recorded_steps(
+    params: Any, optimizers: int, num_steps: int, drawn: np.ndarray
+) -> np.ndarray | None:
+    """None (every step) when the weights and rates of every step fit ``NETWORK_RECORD_BYTES``;
+    otherwise the ``drawn`` steps and, while that size allows, a uniform grid of others."""
+    per_step = 2 * optimizers * sum(np.asarray(leaf).nbytes for leaf in jax.tree.leaves(params))
+    rows = NETWORK_RECORD_BYTES // per_step
+    if num_steps + 1 <= rows:
+        return None
+    room = int(rows) - drawn.size
+    if room < 2:
+        return drawn
+    # Grow the grid until the union fills the room (grid steps may coincide with drawn ones).
+    grid = room
+    while True:
+        steps = np.union1d(drawn, np.rint(np.linspace(0, num_steps, grid)).astype(np.int64))
+        if steps.size >= rows or grid >= num_steps + 1:
+            break
+        grid += rows - steps.size
+    while steps.size > rows:
+        grid -= steps.size - rows
+        steps = np.union1d(drawn, np.rint(np.linspace(0, num_steps, grid)).astype(np.int64))
+    return steps
+
+
+def _log_rate_range(traces: tuple[engine.Trace, ...]) -> tuple[float, float]:
+    """One colour range for every optimizer and step, so edge colours compare across both:
+    the range of log10 of the positive finite kernel rates (log10 is monotonic: only the
+    extremes are taken)."""
+    extremes = [np.zeros(0)]
+    for trace in traces:
+        for layer in trace.effective_lr:
+            rates = np.asarray(layer["kernel"])
+            positive = rates[np.isfinite(rates) & (rates > 0)]
+            if positive.size:
+                extremes.append(np.array([positive.min(), positive.max()], np.float64))
+    return netviz.value_range([np.log10(pair) for pair in extremes])
+
+
+def figure(store_key: Any, build_figure: Any) -> Any:
+    """A figure spec from the shared figure cache, built by ``build_figure()`` when missing."""
+    return cache.store("figures").get(store_key, build_figure)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -41,14 +194,3 @@ def learning_rate_preview(
     steps = np.unique(np.linspace(0, num_steps, min(num_steps + 1, 400)).astype(np.int32))
     rates = jax.vmap(optimizer.learning_rate_at)(jnp.asarray(steps))
     return steps, np.asarray(rates)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def train(
-    network: build.NetworkSpec, optimizers: tuple[build.OptimizerSpec, ...], num_steps: int
-) -> tuple[engine.Trace, ...]:
-    """Trains the MLP with every optimizer from the same initial weights, on the same batches."""
-    _, objective, sizes = build.network(network)
-    built = [build.optimizer(spec) for spec in optimizers]
-    params = init_mlp(network.data_seed, sizes)
-    return engine.run(objective, params, built, num_steps, key=network.data_seed)

@@ -340,3 +340,46 @@ def test_animation_buttons_never_overlap_even_in_short_charts(app_server: str, p
     assert _overlapping_buttons(loss_chart) == []
     assert_no_js_errors(page)
     screenshot(page, "surfaces_loss_tab")
+
+
+# The chart in the open tab, found again at every poll: a rerun may replace the panel's nodes.
+_OPEN_TAB_CHART_JS = """() => {
+    const panels = [...document.querySelectorAll('[role="tabpanel"]')]
+        .filter((panel) => panel.offsetParent !== null);
+    for (const panel of panels) {
+        const gd = panel.querySelector('.js-plotly-plot');
+        if (!gd || !gd._fullLayout || !gd._fullData) continue;
+        return {
+            title: gd._fullLayout.title.text,
+            scene: Boolean(gd._fullLayout.scene && gd._fullLayout.scene._scene),
+            traces: gd._fullData.map((t) => t.type),
+        };
+    }
+    return null;
+}"""
+
+
+def test_each_tab_draws_its_chart_when_opened(app_server: str, page: Page) -> None:
+    """The tabs under the main chart are built when opened: the Loss tab opens first, and a
+    click on another tab runs the page again and draws that tab's chart (the 3-D view too)."""
+    open_surfaces(page, app_server)
+    expected = {
+        "Loss": ("Loss over the steps", "scatter"),
+        "Accumulators": ("What the optimizers accumulate, per dimension", "scatter"),
+        "3-D view": ("Rosenbrock in 3-D with the paths", "surface"),
+    }
+    for tab, (title, kind) in expected.items():
+        page.get_by_role("tab", name=tab).click()
+        wait_for_app(page)
+        page.wait_for_function(
+            f"(title) => {{ const s = ({_OPEN_TAB_CHART_JS})();"
+            " return Boolean(s) && s.title.includes(title); }",
+            arg=title,
+            timeout=APP_RUN_TIMEOUT_MS,
+        )
+        state = page.evaluate(_OPEN_TAB_CHART_JS)
+        assert kind in state["traces"], state
+        assert state["scene"] == (kind == "surface"), state
+        assert_no_streamlit_error(page)
+    screenshot(page, "surfaces_3d_tab")
+    assert_no_js_errors(page)

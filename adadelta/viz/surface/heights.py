@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import jax
 import numpy as np
 
 from adadelta.problems import Objective
@@ -61,6 +62,37 @@ def _label(value: float) -> str:
     return f"{value:g}" if 1e-3 <= value < 1e5 else f"1e{round(np.log10(value))}"
 
 
+@jax.jit
+def _values(objective: Objective, x: jax.Array, y: jax.Array) -> jax.Array:
+    return objective.value(x, y)
+
+
+def values_on(
+    objective: Objective, *grids: tuple[np.ndarray, np.ndarray]
+) -> list[np.ndarray] | np.ndarray:
+    """Noise-free f on each grid ``xs × ys``, as float64 ``(ny, nx)``; non-finite values NaN.
+
+    All the grids' points go through one jitted call (compiled once per surface or formula
+    and number of points). ``values_on(objective, (xs, ys))`` returns one array.
+    """
+    meshes = [np.meshgrid(np.float32(xs), np.float32(ys)) for xs, ys in grids]
+    x = np.concatenate([gx.ravel() for gx, _ in meshes])
+    y = np.concatenate([gy.ravel() for _, gy in meshes])
+    f = np.asarray(_values(objective, x, y), np.float64)
+    f = np.where(np.isfinite(f), f, np.nan)
+    out, start = [], 0
+    for gx, _ in meshes:
+        out.append(f[start : start + gx.size].reshape(gx.shape))
+        start += gx.size
+    return out[0] if len(grids) == 1 else out
+
+
+def axes(objective: Objective, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``size`` x and y coordinates of a grid over the objective's domain."""
+    (xmin, xmax), (ymin, ymax) = objective.domain
+    return np.linspace(xmin, xmax, size), np.linspace(ymin, ymax, size)
+
+
 def sample(objective: Objective, size: int = 120) -> Heights:
     """Samples ``objective`` on a ``size × size`` grid over its domain.
 
@@ -70,15 +102,28 @@ def sample(objective: Objective, size: int = 120) -> Heights:
 
     Returns:
         The grid and its plotted values; non-finite values become NaN (gaps in the contour).
+
+    Raises:
+        ValueError: if f is not finite anywhere on the grid.
     """
-    (xmin, xmax), (ymin, ymax) = objective.domain
-    xs = np.linspace(xmin, xmax, size)
-    ys = np.linspace(ymin, ymax, size)
-    f = np.asarray(objective.grid(xs.astype(np.float32), ys.astype(np.float32)), np.float64)
-    f = np.where(np.isfinite(f), f, np.nan)
+    xs, ys = axes(objective, size)
+    return heights(objective, xs, ys, values_on(objective, (xs, ys)))
+
+
+def heights(objective: Objective, xs: np.ndarray, ys: np.ndarray, f: np.ndarray) -> Heights:
+    """The plotted values of f on ``xs × ys`` (see ``sample``).
+
+    Raises:
+        ValueError: if no value of ``f`` is finite, naming the formula and the domain.
+    """
     finite = f[np.isfinite(f)]
     if finite.size == 0:
-        raise ValueError(f"{objective.title} is not finite anywhere on its domain.")
+        (xmin, xmax), (ymin, ymax) = objective.domain
+        raise ValueError(
+            f"{objective.title} is not finite anywhere on the plotted domain "
+            f"x in [{xmin:g}, {xmax:g}], y in [{ymin:g}, {ymax:g}]: every value there is NaN "
+            "or infinite (32-bit floats overflow beyond ±3.4e38). Change the formula."
+        )
     f_min = min([float(finite.min())] + [m[2] for m in objective.minima])
     f_max = float(finite.max())
     if not objective.log_colour:

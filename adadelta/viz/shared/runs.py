@@ -1,7 +1,8 @@
 """What the figures draw: labelled runs, and the facts about a path that must be shown.
 
-A run's positions are drawn up to the last finite point and never clipped to the domain; these
-helpers find that point, the step where a path first leaves the plot, and the divergence step.
+Every builder takes its runs as ``Run(label, trace)``. A run's positions are drawn up to the
+last finite point and never clipped to the domain; these helpers find that point, the step
+where a path first leaves the plot, and the divergence step.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from adadelta.engine import Trace
-from adadelta.viz.frames import frame_indices
+from adadelta.viz.shared.frames import frame_steps
 
 Domain = tuple[tuple[float, float], tuple[float, float]]
 
@@ -22,7 +23,7 @@ class Run(NamedTuple):
 
     Attributes:
         label: the legend name; its first word picks the style (e.g. ``"Adadelta"``).
-        trace: an unbatched ``engine.Trace`` of a 2-D problem.
+        trace: an unbatched ``engine.Trace`` (of a 2-D problem, or of a network).
     """
 
     label: str
@@ -109,7 +110,7 @@ def notes(runs: Sequence[Run], domain: Domain | None = None) -> list[str]:
 
 
 def run_frames(runs: Sequence[Run], frames: np.ndarray | Sequence[int] | None) -> np.ndarray:
-    """The frame steps to animate: ``frames`` checked, or ``frame_indices`` of the runs.
+    """The frame steps to animate: ``frames`` checked, or ``frame_steps`` of the runs' paths.
 
     Raises:
         ValueError: if a frame step is outside ``[0, T]`` for the longest run.
@@ -118,7 +119,7 @@ def run_frames(runs: Sequence[Run], frames: np.ndarray | Sequence[int] | None) -
     if frames is None:
         if not runs:
             return np.zeros(1, dtype=np.int64)
-        return frame_indices([positions(run.trace) for run in runs])
+        return frame_steps(last, [positions(run.trace) for run in runs])
     steps = np.unique(np.asarray(frames, dtype=np.int64))
     if steps.size == 0 or steps[0] < 0 or steps[-1] > last:
         raise ValueError(f"frame steps must be non-empty and within [0, {last}].")

@@ -4,33 +4,34 @@ Adadelta gives every weight and bias its own step size, η·RMS[Δx]ₜ₋₁/RM
 η/√(Σg²). A layer holds hundreds of them, so the figures summarise each layer: the median and
 the 10–90 % band over the steps, and the whole distribution at one step.
 
-``runs`` are ``(label, trace)`` pairs (``viz.runs.Run`` works) or a mapping label -> trace,
-with ``effective_lr`` recorded. Rates are indexed by the call number t in [1, T]: the rate of
-row t−1 of ``Trace.effective_lr``, the update that produced ``params[t]``.
+``runs`` are ``Run(label, trace)``s with ``effective_lr`` recorded. Rates are indexed by the
+call number t in [1, T]: the rate of row t−1 of ``Trace.effective_lr``, the update that
+produced ``params[t]``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 
-from adadelta.engine import Trace
-from adadelta.viz.layout import add_notes
-from adadelta.viz.network_data import (
-    curve_steps,
+from adadelta.viz.network.data import (
     last_update_step,
     layer_rate_quantiles,
     layer_sizes,
     layer_values,
+    num_calls,
+    rate_rows,
+    recorded_at_or_before,
 )
-from adadelta.viz.network_layout import assemble, axes_keys, subplot_grid
-from adadelta.viz.style import LineStyle, styles_for
-
-RunsLike = Sequence[tuple[str, Trace]] | Mapping[str, Trace]
+from adadelta.viz.shared.figure import Figure, add_notes, figure, steps_array, typed
+from adadelta.viz.shared.frames import curve_steps
+from adadelta.viz.shared.runs import Run
+from adadelta.viz.shared.style import LineStyle, styles_for
+from adadelta.viz.shared.subplots import axes_keys, subplot_grid
+from adadelta.viz.shared.ticks import log_ticks
 
 BAND_ALPHA = 0.18
 PATTERNS = ("", "/", "\\", "x", ".", "+", "-", "|")
@@ -48,15 +49,13 @@ LEGEND_BELOW = {
 """Below the plots, clear of the layer titles whatever the figure's height."""
 
 
-def _pairs(runs: RunsLike) -> list[tuple[str, Any]]:
-    """``(label, effective_lr tree)`` pairs from traces (or trees)."""
-    items = runs.items() if isinstance(runs, Mapping) else runs
+def _pairs(runs: Sequence[Run]) -> list[tuple[str, Any, np.ndarray | None]]:
+    """``(label, effective_lr tree, recorded steps)`` of each run."""
     pairs = []
-    for label, trace in items:
-        rates = trace.effective_lr if isinstance(trace, Trace) else trace
-        if rates is None:
-            raise ValueError(f"run {label!r} has no effective_lr: run with record=engine.FULL.")
-        pairs.append((str(label), rates))
+    for run in runs:
+        if run.trace.effective_lr is None:
+            raise ValueError(f"run {run.label!r} has no effective_lr: record it (engine.run).")
+        pairs.append((str(run.label), run.trace.effective_lr, run.trace.steps))
     return pairs
 
 
@@ -88,11 +87,12 @@ def _band(
     show: bool,
 ) -> list[dict]:
     """Lower edge, upper edge filled down to it ("tonexty"), then the median line on top."""
-    keep = np.all(np.isfinite(quantiles), axis=1) & np.all(quantiles > 0, axis=1)
+    with np.errstate(invalid="ignore"):
+        keep = np.all(np.isfinite(quantiles), axis=1) & np.all(quantiles > 0, axis=1)
     x, q = steps[keep], quantiles[keep]
     common = {
         "type": "scatter",
-        "x": x,
+        "x": steps_array(x),
         "mode": "lines",
         "legendgroup": label,
         "xaxis": refs[0],
@@ -102,7 +102,7 @@ def _band(
     return [
         {
             **common,
-            "y": q[:, 0],
+            "y": typed(q[:, 0], np.float64),
             "name": f"{label} 10 %",
             "showlegend": False,
             "line": edge,
@@ -110,7 +110,7 @@ def _band(
         },
         {
             **common,
-            "y": q[:, 2],
+            "y": typed(q[:, 2], np.float64),
             "name": f"{label} 90 %",
             "showlegend": False,
             "line": edge,
@@ -120,7 +120,7 @@ def _band(
         },
         {
             **common,
-            "y": q[:, 1],
+            "y": typed(q[:, 1], np.float64),
             "name": label,
             "showlegend": show,
             "line": {"color": style.colour, "dash": style.dash, "width": 2.5},
@@ -130,16 +130,17 @@ def _band(
 
 
 def layer_rates_figure(
-    runs: RunsLike,
+    runs: Sequence[Run],
     steps: np.ndarray | Sequence[int] | None = None,
     *,
     height: int | None = None,
-) -> go.Figure:
+) -> Figure:
     """Each layer's per-parameter effective learning rates over the steps, log y.
 
     Args:
-        runs: ``(label, trace)`` pairs or a mapping, ``effective_lr`` recorded.
-        steps: call numbers in ``[1, T]`` to draw (default: ``curve_steps(T)`` without 0).
+        runs: the runs, ``effective_lr`` recorded.
+        steps: call numbers in ``[1, T]`` to draw (default: ``curve_steps(T)`` without 0, those
+            the runs recorded when they recorded only some steps).
         height: figure height in pixels (default grows with the number of panel rows).
 
     Returns:
@@ -151,9 +152,11 @@ def layer_rates_figure(
     if not pairs:
         raise ValueError("layer_rates_figure needs at least one run.")
     sizes = layer_sizes(pairs[0][1])
-    num_calls = max(int(np.shape(rates[0]["kernel"])[0]) for _, rates in pairs)
     if steps is None:
-        steps = curve_steps(num_calls)
+        steps = curve_steps(max(num_calls(rates, recorded) for _, rates, recorded in pairs))
+        for _, _, recorded in pairs:
+            if recorded is not None:
+                steps = np.intersect1d(steps, recorded)
         steps = steps[steps >= 1]
     steps = np.asarray(steps, dtype=np.int64)
     rows, cols = _grid(len(sizes))
@@ -166,17 +169,18 @@ def layer_rates_figure(
         shared_x=True,
         shared_y=True,
     )
-    labels = [label for label, _ in pairs]
-    data = []
-    for (label, rates), style in zip(pairs, styles_for(labels)):
-        calls = int(np.shape(rates[0]["kernel"])[0])
-        own = steps[steps <= calls]
-        for i, quantiles in enumerate(layer_rate_quantiles(rates, own)):
+    labels = [label for label, *_ in pairs]
+    data, drawn = [], [np.zeros(0)]
+    for (label, rates, recorded), style in zip(pairs, styles_for(labels)):
+        own = steps[steps <= num_calls(rates, recorded)]
+        for i, quantiles in enumerate(layer_rate_quantiles(rates, own, recorded)):
             data += _band(label, style, own, quantiles, refs[i], show=i == 0)
+            drawn.append(quantiles.ravel())
     # Plotly labels a log axis spanning under two decades with bare digits (0.1, 9, 8, 7 ...);
     # log_ticks gives 1-2-5 steps or whole decades, written out.
-    shown = np.concatenate([np.asarray(t["y"], np.float64).ravel() for t in data] or [[]])
-    shown = shown[np.isfinite(shown) & (shown > 0)]
+    shown = np.concatenate(drawn)
+    with np.errstate(invalid="ignore"):
+        shown = shown[np.isfinite(shown) & (shown > 0)]
     ticks = {}
     if shown.size:
         values, texts = log_ticks(float(np.log10(shown.min())), float(np.log10(shown.max())))
@@ -197,7 +201,7 @@ def layer_rates_figure(
         f"weights and biases (line) and the range holding the middle 80 % of them (band), on a "
         f"log scale against the step, for {', '.join(labels)}."
     )
-    return assemble(
+    return figure(
         data,
         layout,
         title=f"{title}<br><sup>line: median over the layer's weights and biases; "
@@ -208,51 +212,17 @@ def layer_rates_figure(
     )
 
 
-def log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
-    """Tick positions (log10 values) and labels for a log10 axis from ``low`` to ``high``.
-
-    Whole decades (``10^k``) when the range holds at least three; otherwise 1-2-5 (then every
-    digit) steps labelled as plain numbers, so a narrow range still gets several ticks.
-    """
-    decades = list(range(math.ceil(low), math.floor(high) + 1))
-    if len(decades) >= 3:
-        stride = max(1, math.ceil(len(decades) / 8))
-        decades = decades[::stride]
-        return [float(d) for d in decades], [f"10<sup>{d}</sup>" for d in decades]
-    for mantissas in ((1, 2, 5), tuple(range(1, 10))):
-        values = [
-            math.log10(m) + k
-            for k in range(math.floor(low), math.ceil(high) + 1)
-            for m in mantissas
-            if low <= math.log10(m) + k <= high
-        ]
-        if len(values) >= 3:
-            break
-    if len(values) < 3:
-        values = [float(v) for v in np.linspace(low, high, 4)]
-    return values, distinct_labels([10.0**v for v in values])
-
-
-def distinct_labels(values: Sequence[float]) -> list[str]:
-    """Numbers in as few significant digits (up to 6) as keep neighbouring labels distinct."""
-    for digits in range(2, 7):
-        labels = [f"{v:.{digits}g}" for v in values]
-        if len(set(labels)) == len(labels):
-            return labels
-    return labels
-
-
 def rate_distribution_figure(
-    runs: RunsLike,
+    runs: Sequence[Run],
     step: int,
     *,
     bins: int = HISTOGRAM_BINS,
     height: int | None = None,
-) -> go.Figure:
+) -> Figure:
     """How the per-parameter effective learning rates spread at one step, layer by layer.
 
     Args:
-        runs: ``(label, trace)`` pairs or a mapping, ``effective_lr`` recorded.
+        runs: the runs, ``effective_lr`` recorded.
         step: a call number in ``[1, T]`` (0 is read as 1); on an accumulation micro-step
             each run shows its latest real update instead, and a note says so.
         bins: histogram bins over the common log10 range.
@@ -267,20 +237,25 @@ def rate_distribution_figure(
     if not pairs:
         raise ValueError("rate_distribution_figure needs at least one run.")
     sizes = layer_sizes(pairs[0][1])
-    labels = [label for label, _ in pairs]
+    labels = [label for label, *_ in pairs]
     step = max(int(step), 1)
     per_run = []
     notes = []
-    for label, rates in pairs:
-        shown = last_update_step(rates, step)
+    for label, rates, recorded in pairs:
+        shown = last_update_step(rates, step, recorded)
         if shown is None:
             notes.append(f"{label}: no update yet at step {step}")
             per_run.append(None)
             continue
         if shown != step:
-            notes.append(f"{label}: step {step} only accumulates; showing step {shown}")
+            if recorded_at_or_before(step, recorded) != step:
+                why = f"step {step} is not among the {len(recorded)} recorded steps"
+            else:
+                why = f"step {step} only accumulates"
+            notes.append(f"{label}: {why}; showing step {shown}")
+        row = rate_rows([shown], num_calls(rates, recorded), recorded)
         with np.errstate(divide="ignore", invalid="ignore"):
-            logs = [np.log10(v[0]) for v in layer_values(rates, np.array([shown - 1]))]
+            logs = [np.log10(v[0]) for v in layer_values(rates, row)]
         per_run.append([v[np.isfinite(v)] for v in logs])
         skipped = sum(int(np.sum(~np.isfinite(v))) for v in logs)
         if skipped:
@@ -313,8 +288,8 @@ def rate_distribution_figure(
             data.append(
                 {
                     "type": "bar",
-                    "x": centres,
-                    "y": share,
+                    "x": typed(centres, np.float64),
+                    "y": typed(share, np.float64),
                     "width": width,
                     "name": label,
                     "legendgroup": label,
@@ -325,7 +300,7 @@ def rate_distribution_figure(
                         "line": {"width": 0},
                         "pattern": {"shape": PATTERNS[index % len(PATTERNS)], "solidity": 0.3},
                     },
-                    "customdata": bounds,
+                    "customdata": typed(bounds, np.float64),
                     "hovertemplate": (
                         f"{label}: %{{y:.0%}} of the layer's rates<br>"
                         "between %{customdata[0]:.3g} and %{customdata[1]:.3g}<extra></extra>"
@@ -372,7 +347,7 @@ def rate_distribution_figure(
         f"per layer, on a log scale, for {', '.join(labels)}; vertical lines mark the medians. "
         + ". ".join(notes)
     )
-    fig = assemble(
+    fig = figure(
         data + medians,
         layout,
         title=title,

@@ -16,11 +16,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import plotly.colors
-import plotly.graph_objects as go
 
-from adadelta.viz.layout import add_notes
-from adadelta.viz.network_layout import assemble
-from adadelta.viz.network_rates import log_ticks
+from adadelta.viz.shared.figure import Figure, add_notes, figure, typed
+from adadelta.viz.shared.ticks import log_ticks
 
 EDGE_BINS = 16
 
@@ -95,7 +93,7 @@ def network_graph_figure(
     log10_ticks: bool = False,
     bins: int = EDGE_BINS,
     height: int | None = None,
-) -> go.Figure:
+) -> Figure:
     """The network as a graph with each weight's edge coloured by its value.
 
     Args:
@@ -146,8 +144,8 @@ def network_graph_figure(
         data.append(
             {
                 "type": "scatter",
-                "x": edge_x[mask].ravel(),
-                "y": edge_y[mask].ravel(),
+                "x": typed(edge_x[mask].ravel(), edge_x.dtype),
+                "y": typed(edge_y[mask].ravel(), edge_y.dtype),
                 "mode": "lines",
                 "line": {
                     "color": NONFINITE_COLOUR if b < 0 else colours[b],
@@ -191,8 +189,8 @@ def network_graph_figure(
     data.append(
         {
             "type": "scatter",
-            "x": np.concatenate([np.full(n, i, np.float32) for i, n in enumerate(sizes)]),
-            "y": np.concatenate(ys).astype(np.float32),
+            "x": typed(np.concatenate([np.full(n, i, np.float32) for i, n in enumerate(sizes)])),
+            "y": typed(np.concatenate(ys)),
             "mode": "markers",
             "marker": {
                 "size": float(np.clip(220.0 / widest, 7.0, 22.0)),
@@ -228,7 +226,7 @@ def network_graph_figure(
         f"columns; each of its {flat.size} weights is a line coloured by {colour_label}, "
         f"from {low:.3g} to {high:.3g}."
     )
-    fig = assemble(
+    fig = figure(
         data,
         layout,
         title=title,

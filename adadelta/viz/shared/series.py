@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from adadelta.viz.animation import animate, scatter_update
-from adadelta.viz.layout import add_notes, finish_layout
-from adadelta.viz.runs import Run, diverged_at, num_steps
-from adadelta.viz.sampling import series_indices
-from adadelta.viz.style import LineStyle
+from adadelta.viz.shared.animation import animate, scatter_update
+from adadelta.viz.shared.figure import Figure, add_notes, figure, typed
+from adadelta.viz.shared.runs import Run, diverged_at, num_steps
+from adadelta.viz.shared.sampling import series_indices
+from adadelta.viz.shared.style import LineStyle
+from adadelta.viz.shared.subplots import stacked
 
 SERIES_POINTS = 2500
 """The most points drawn per line (min–max decimation keeps spikes)."""
@@ -34,14 +34,18 @@ class StepPlot:
     """A figure of per-step lines in stacked panels sharing the step axis.
 
     Attributes:
-        fig: the figure being built.
+        data: the traces so far.
+        layout: the layout so far (axes of each panel, panel titles).
+        refs: per panel, its ``(x, y)`` axis references.
         log: whether the y axes are logarithmic.
         lows: per panel, the smallest plotted value so far.
         highs: per panel, the largest.
         last_step: the largest step plotted.
     """
 
-    fig: go.Figure
+    data: list[dict[str, Any]]
+    layout: dict[str, Any]
+    refs: list[tuple[str, str]]
     log: bool
     lows: list[float]
     highs: list[float]
@@ -52,18 +56,16 @@ class StepPlot:
         """Number of stacked panels."""
         return len(self.lows)
 
+    def axis(self, letter: str, panel: int) -> dict[str, Any]:
+        """The layout entry of a panel's ``"x"`` or ``"y"`` axis."""
+        return self.layout[f"{letter}axis{'' if panel == 0 else panel + 1}"]
+
 
 def step_plot(panel_titles: Sequence[str] | None = None, *, log: bool = True) -> StepPlot:
     """An empty figure with one panel per title (one untitled panel when None)."""
     rows = len(panel_titles) if panel_titles else 1
-    fig = make_subplots(
-        rows=rows,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.1,
-        subplot_titles=list(panel_titles) if panel_titles else None,
-    )
-    return StepPlot(fig, log, [np.inf] * rows, [-np.inf] * rows)
+    layout, refs = stacked(rows, list(panel_titles) if panel_titles else None)
+    return StepPlot([], layout, refs, log, [np.inf] * rows, [-np.inf] * rows)
 
 
 def valid_rows(run: Run, rows: int, first_step: int) -> int:
@@ -99,7 +101,8 @@ def add_series(
     change no state. Returns the trace index, or None if nothing is drawable.
     """
     values = np.asarray(values, dtype=np.float64)
-    bad = ~np.isfinite(values) | ((values <= 0) if plot.log else False)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(values) | ((values <= 0) if plot.log else False)
     values = np.where(bad, np.nan, values)
     if np.all(np.isnan(values)):
         return None
@@ -107,28 +110,30 @@ def add_series(
     plot.lows[panel] = min(plot.lows[panel], float(np.nanmin(values)))
     plot.highs[panel] = max(plot.highs[panel], float(np.nanmax(values)))
     plot.last_step = max(plot.last_step, int(steps[-1]))
-    plot.fig.add_trace(
-        go.Scatter(
-            x=steps[keep].astype(np.int32),
-            y=values[keep].astype(np.float32),
-            mode="lines+markers",
-            connectgaps=True,
-            line={"color": style.colour, "dash": dash or style.dash, "width": 2},
-            marker={
-                "symbol": style.symbol,
+    xref, yref = plot.refs[panel]
+    plot.data.append(
+        {
+            "connectgaps": True,
+            "hovertemplate": f"{hover_name or name}<br>step %{{x}}<br>%{{y:.4g}}<extra></extra>",
+            "legendgroup": group or name,
+            "line": {"color": style.colour, "dash": dash or style.dash, "width": 2},
+            "marker": {
                 "color": style.colour,
-                "size": 7,
                 "maxdisplayed": MARKERS_SHOWN,
+                "size": 7,
+                "symbol": style.symbol,
             },
-            name=name,
-            legendgroup=group or name,
-            showlegend=showlegend,
-            hovertemplate=f"{hover_name or name}<br>step %{{x}}<br>%{{y:.4g}}<extra></extra>",
-        ),
-        row=panel + 1,
-        col=1,
+            "mode": "lines+markers",
+            "name": name,
+            "showlegend": showlegend,
+            "x": typed(steps[keep], np.int32),
+            "y": typed(values[keep], np.float32),
+            "type": "scatter",
+            "xaxis": xref,
+            "yaxis": yref,
+        }
     )
-    return len(plot.fig.data) - 1
+    return len(plot.data) - 1
 
 
 def add_divergence(
@@ -139,23 +144,26 @@ def add_divergence(
     if step is None:
         return
     values = np.asarray(values, dtype=np.float64)
-    ok = np.isfinite(values) & ((values > 0) if plot.log else True)
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(values) & ((values > 0) if plot.log else True)
     if not ok.any():
         return
     last = int(np.flatnonzero(ok)[-1])
-    plot.fig.add_trace(
-        go.Scatter(
-            x=[int(steps[last])],
-            y=[float(values[last])],
-            mode="markers",
-            marker={"symbol": "x", "size": 14, "color": style.colour, "line": {"width": 1}},
-            name=f"{run.label} diverged at step {step}",
-            legendgroup=run.label,
-            showlegend=panel == 0,
-            hovertemplate=f"{run.label} diverged at step {step}<extra></extra>",
-        ),
-        row=panel + 1,
-        col=1,
+    xref, yref = plot.refs[panel]
+    plot.data.append(
+        {
+            "hovertemplate": f"{run.label} diverged at step {step}<extra></extra>",
+            "legendgroup": run.label,
+            "marker": {"color": style.colour, "line": {"width": 1}, "size": 14, "symbol": "x"},
+            "mode": "markers",
+            "name": f"{run.label} diverged at step {step}",
+            "showlegend": panel == 0,
+            "x": [int(steps[last])],
+            "y": [float(values[last])],
+            "type": "scatter",
+            "xaxis": xref,
+            "yaxis": yref,
+        }
     )
 
 
@@ -170,7 +178,7 @@ def _range(plot: StepPlot, panel: int) -> tuple[list[float], list[float]]:
     if not np.isfinite(low):
         low, high = (1e-3, 1.0) if plot.log else (0.0, 1.0)
     if plot.log:
-        a, b = np.log10(low), np.log10(high)
+        a, b = float(np.log10(low)), float(np.log10(high))
         pad = max(0.05 * (b - a), 0.1)
         axis = [a - pad, b + pad]
         return axis, [10.0 ** axis[0], 10.0 ** axis[1]]
@@ -190,49 +198,59 @@ def finish(
     uirevision: str,
     height: int,
     notes: Sequence[str] = (),
-) -> go.Figure:
+) -> Figure:
     """Fixes the ranges, adds the synced cursor (one per panel) and the animation controls."""
-    fig = plot.fig
     last = max([plot.last_step] + [num_steps(run.trace) for run in runs])
     y_titles = [y_title] * plot.panels if isinstance(y_title, str) else list(y_title)
     first = int(frames[0])
     cursors = []
     for panel in range(plot.panels):
         axis, ends = _range(plot, panel)
-        fig.update_yaxes(
+        plot.axis("y", panel).update(
             type="log" if plot.log else "linear",
             range=axis,
             autorange=False,
-            title=y_titles[panel],
+            title={"text": y_titles[panel]},
             exponentformat="power",
-            row=panel + 1,
-            col=1,
         )
-        fig.add_trace(
-            go.Scatter(
-                x=[first, first],
-                y=ends,
-                mode="lines",
-                line={"color": CURSOR_COLOUR, "width": 1.5},
-                name="current step",
-                showlegend=False,
-                hoverinfo="skip",
-            ),
-            row=panel + 1,
-            col=1,
+        xref, yref = plot.refs[panel]
+        plot.data.append(
+            {
+                "hoverinfo": "skip",
+                "line": {"color": CURSOR_COLOUR, "width": 1.5},
+                "mode": "lines",
+                "name": "current step",
+                "showlegend": False,
+                "x": [first, first],
+                "y": ends,
+                "type": "scatter",
+                "xaxis": xref,
+                "yaxis": yref,
+            }
         )
-        cursors.append(len(fig.data) - 1)
-    fig.update_xaxes(range=[0, max(last, 1)], autorange=False)
-    fig.update_xaxes(title="step (number of optimizer calls)", row=plot.panels, col=1)
-    frame_data = [
-        [scatter_update([int(step), int(step)]) for _ in cursors] for step in np.asarray(frames)
-    ]
-    animate(fig, np.asarray(frames), frame_data, cursors, slider_y=-0.2)
-    add_notes(fig, notes, y=1.0)
-    finish_layout(fig, title=title, alt=alt, uirevision=uirevision, height=height)
-    fig.update_layout(
+        cursors.append(len(plot.data) - 1)
+    for panel in range(plot.panels):
+        plot.axis("x", panel).update(range=[0, max(last, 1)], autorange=False)
+    plot.axis("x", plot.panels - 1)["title"] = {"text": "step (number of optimizer calls)"}
+    frames = np.asarray(frames)
+    updates = [scatter_update([int(step), int(step)]) for step in frames]
+    layout = plot.layout
+    frame_list = animate(
+        layout, frames, [[u] * len(cursors) for u in updates], cursors, slider_y=-0.2
+    )
+    layout.update(
         hovermode="x unified",
-        legend={"x": 1.02, "y": 1.0, "yanchor": "top", "font": {"size": 12}},
+        legend={"font": {"size": 12}, "x": 1.02, "y": 1.0, "yanchor": "top"},
         margin={"t": 70, "b": 170, "l": 70, "r": 20},
     )
+    fig = figure(
+        plot.data,
+        layout,
+        title=title,
+        alt=alt,
+        uirevision=uirevision,
+        height=height,
+        frames=frame_list,
+    )
+    add_notes(fig, notes, y=1.0)
     return fig

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import plotly.graph_objects as go
 
 from adadelta.optim import AdadeltaSlots, AdagradSlots, AdamSlots, RMSpropSlots
-from adadelta.viz.runs import Run, divergence_note, per_step, run_frames
-from adadelta.viz.series import add_divergence, add_series, finish, step_plot, valid_rows
-from adadelta.viz.style import styles_for
+from adadelta.viz.shared.figure import Figure
+from adadelta.viz.shared.runs import Run, divergence_note, per_step, run_frames
+from adadelta.viz.shared.series import add_divergence, add_series, finish, step_plot, valid_rows
+from adadelta.viz.shared.style import styles_for
 
 DIMENSIONS = ("x", "y")
 
@@ -34,14 +34,14 @@ def accumulators_figure(
     *,
     frames: np.ndarray | Sequence[int] | None = None,
     height: int = 600,
-) -> go.Figure:
+) -> Figure:
     """The accumulators of each run per dimension against the step, log y, synced cursor.
 
     Row t of a slot (the state after call t+1) is drawn at step t+1.
 
     Args:
         runs: runs with ``slots`` recorded.
-        frames: the page's frame steps (default ``frame_indices`` of the runs).
+        frames: the page's frame steps (default ``frame_steps`` of the runs).
         height: figure height in pixels.
     """
     runs = list(runs)

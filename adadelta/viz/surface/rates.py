@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import plotly.graph_objects as go
 
-from adadelta.viz.runs import Run, divergence_note, num_steps, per_step, run_frames
-from adadelta.viz.series import (
+from adadelta.viz.shared.figure import Figure
+from adadelta.viz.shared.runs import Run, divergence_note, num_steps, per_step, run_frames
+from adadelta.viz.shared.series import (
     add_divergence,
     add_series,
     finish,
@@ -20,7 +20,7 @@ from adadelta.viz.series import (
     step_plot,
     valid_rows,
 )
-from adadelta.viz.style import optimizer_name, styles_for
+from adadelta.viz.shared.style import optimizer_name, styles_for
 
 DIMENSIONS = ("x", "y")
 
@@ -40,19 +40,16 @@ def only_decays(rates: np.ndarray) -> bool:
 def first_recovery(column: np.ndarray) -> int | None:
     """The first row where a rate, having fallen ``RISE``× below an earlier peak, rises
     ``RISE``× above its lowest value since (NaN rows skipped), or None."""
-    peak, trough, fell = -np.inf, np.inf, False
-    for row, value in enumerate(column):
-        if not np.isfinite(value):
-            continue
-        if not fell:
-            peak = max(peak, value)
-            fell = value < peak / RISE
-            trough = value
-        elif value > RISE * trough:
-            return row
-        else:
-            trough = min(trough, value)
-    return None
+    rows = np.flatnonzero(np.isfinite(column))
+    values = np.asarray(column, dtype=np.float64)[rows]
+    fell = np.flatnonzero(values < np.maximum.accumulate(values) / RISE)
+    if not fell.size:
+        return None
+    # From the first fall on, the trough is the lowest value so far; a later value rises
+    # above RISE times the trough before it.
+    after = values[fell[0] :]
+    rises = np.flatnonzero(after[1:] > RISE * np.minimum.accumulate(after)[:-1])
+    return int(rows[fell[0] + 1 + rises[0]]) if rises.size else None
 
 
 def first_growth(column: np.ndarray, factor: float = 10.0) -> int | None:
@@ -92,7 +89,7 @@ def effective_lr_figure(
     *,
     frames: np.ndarray | Sequence[int] | None = None,
     height: int = 600,
-) -> go.Figure:
+) -> Figure:
     """Each run's effective learning rate per dimension against the step, log y.
 
     Row t of ``trace.effective_lr`` (call t+1) is drawn at step t+1; NaN rows (accumulation
@@ -100,7 +97,7 @@ def effective_lr_figure(
 
     Args:
         runs: runs with ``effective_lr`` recorded.
-        frames: the page's frame steps (default ``frame_indices`` of the runs).
+        frames: the page's frame steps (default ``frame_steps`` of the runs).
         height: figure height in pixels.
 
     Returns:
@@ -142,24 +139,26 @@ def effective_lr_figure(
             continue
         row, rows_used[panel] = rows_used[panel], rows_used[panel] + 1
         bottom, top = np.log10(low), np.log10(high)
-        suffix = "" if panel == 0 else str(panel + 1)
-        plot.fig.add_annotation(
-            text=text,
-            x=step,
-            y=log_position(plot, value),
-            row=panel + 1,
-            col=1,
-            showarrow=True,
-            arrowhead=2,
-            arrowcolor=colour,
-            axref=f"x{suffix}",
-            ayref=f"y{suffix}",
-            ax=middle,
-            ay=float(bottom + (0.14 + 0.24 * row) * (top - bottom)),
-            xanchor="center",
-            yanchor="middle",
-            font={"color": colour, "size": 12},
-            bgcolor="rgba(255,255,255,0.8)",
+        xref, yref = plot.refs[panel]
+        plot.layout.setdefault("annotations", []).append(
+            {
+                "arrowcolor": colour,
+                "arrowhead": 2,
+                "ax": middle,
+                "axref": xref,
+                "ay": float(bottom + (0.14 + 0.24 * row) * (top - bottom)),
+                "ayref": yref,
+                "bgcolor": "rgba(255,255,255,0.8)",
+                "font": {"color": colour, "size": 12},
+                "showarrow": True,
+                "text": text,
+                "x": step,
+                "xanchor": "center",
+                "xref": xref,
+                "y": log_position(plot, value),
+                "yanchor": "middle",
+                "yref": yref,
+            }
         )
     labels = ", ".join(run.label for run in runs)
     title = "Effective learning rate per dimension"

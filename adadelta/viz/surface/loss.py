@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import plotly.graph_objects as go
 
-from adadelta.viz.runs import Run, end_summary, run_frames
-from adadelta.viz.series import add_divergence, add_series, finish, step_plot, valid_rows
-from adadelta.viz.style import styles_for
+from adadelta.viz.shared.figure import Figure
+from adadelta.viz.shared.runs import Run, end_summary, run_frames
+from adadelta.viz.shared.series import add_divergence, add_series, finish, step_plot, valid_rows
+from adadelta.viz.shared.style import styles_for
 
 
 def loss_figure(
@@ -17,7 +17,7 @@ def loss_figure(
     *,
     frames: np.ndarray | Sequence[int] | None = None,
     height: int = 420,
-) -> go.Figure:
+) -> Figure:
     """Each run's loss against the step, log y, with the synced step cursor.
 
     When some finite loss is ≤ 0 (e.g. Styblinski–Tang), the plotted value is
@@ -25,7 +25,7 @@ def loss_figure(
 
     Args:
         runs: runs with ``loss`` recorded (row t at step t).
-        frames: the page's frame steps (default ``frame_indices`` of the runs).
+        frames: the page's frame steps (default ``frame_steps`` of the runs).
         height: figure height in pixels.
     """
     runs = list(runs)

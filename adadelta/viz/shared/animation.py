@@ -8,9 +8,9 @@ with ``redraw=False``: Plotly then restyles those traces instead of re-rendering
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 
 FRAME_MS = 60
 """Milliseconds per frame at 1× speed: 200 frames play in 12 s."""
@@ -27,8 +27,8 @@ def frame_name(step: int) -> str:
     return str(int(step))
 
 
-def scatter_update(x, y=None) -> dict:
-    """A frame's new data for a scatter trace, as a plain dict (skips Plotly's validation)."""
+def scatter_update(x: Any, y: Any = None) -> dict:
+    """A frame's new data for a scatter trace (arrays already typed, see ``figure.typed``)."""
     update = {"type": "scatter", "x": x}
     if y is not None:
         update["y"] = y
@@ -118,6 +118,9 @@ def controls(
                 "name": "speed",
             }
         )
+    # One args dict shared by every step: the scrubber has a step per frame.
+    immediate = {**still, "mode": "immediate"}
+    names = [str(step) for step in np.asarray(steps, dtype=np.int64).tolist()]
     slider = {
         "active": 0,
         "x": 0.0,
@@ -129,12 +132,7 @@ def controls(
         "minorticklen": 0,
         "currentvalue": {"prefix": "Step ", "visible": True, "xanchor": "right"},
         "steps": [
-            {
-                "label": frame_name(step),
-                "method": "animate",
-                "args": [[frame_name(step)], {**still, "mode": "immediate"}],
-            }
-            for step in steps
+            {"label": name, "method": "animate", "args": [[name], immediate]} for name in names
         ],
         "name": "step",
     }
@@ -142,39 +140,41 @@ def controls(
 
 
 def animate(
-    fig: go.Figure,
+    layout: dict[str, Any],
     steps: np.ndarray,
-    frame_data: Sequence[Sequence[go.Scatter]],
+    frame_data: Sequence[Sequence[dict]],
     traces: Sequence[int],
     *,
     slider_y: float = -0.12,
-) -> go.Figure:
-    """Adds one frame per step, the play/pause and speed buttons, and the scrubber.
+) -> list[dict[str, Any]]:
+    """One frame per step, and the play/pause and speed buttons and the scrubber in ``layout``.
 
     Args:
-        fig: the figure, its traces already in their first-frame state.
-        steps: the frame steps, e.g. from ``frame_indices``.
+        layout: the figure's layout; the controls are added to it.
+        steps: the frame steps, e.g. from ``frames.frame_steps``.
         frame_data: for each step, the new state of each trace in ``traces``.
-        traces: indices into ``fig.data`` of the traces the frames move (and nothing else).
+        traces: indices into the figure's data of the traces the frames move (and nothing else).
         slider_y: vertical position of the scrubber, in paper coordinates.
+
+    Returns:
+        The frames, named ``frame_name(step)``.
     """
     traces = [int(i) for i in traces]
-    # Plain dicts: constructing a validated go.Scatter per frame costs ~2 ms each.
-    fig.frames = [
-        {"name": frame_name(step), "data": list(data), "traces": traces}
+    layout.update(controls(steps, slider_y=slider_y))
+    return [
+        {"data": list(data), "name": frame_name(step), "traces": traces}
         for step, data in zip(steps, frame_data)
     ]
-    fig.update_layout(**controls(steps, slider_y=slider_y))
-    return fig
 
 
-def animation_redraw_flags(fig: go.Figure) -> list[bool]:
+def animation_redraw_flags(fig: dict[str, Any]) -> list[bool]:
     """Every ``redraw`` flag the figure's buttons and scrubber pass to ``animate`` (for tests)."""
+    layout = fig["layout"]
     flags = []
-    for menu in fig.layout.updatemenus:
-        for button in menu.buttons:
-            flags.append(bool(button.args[1]["frame"]["redraw"]))
-    for slider in fig.layout.sliders:
-        for step in slider.steps:
-            flags.append(bool(step.args[1]["frame"]["redraw"]))
+    for menu in layout.get("updatemenus", []):
+        for button in menu["buttons"]:
+            flags.append(bool(button["args"][1]["frame"]["redraw"]))
+    for slider in layout.get("sliders", []):
+        for step in slider["steps"]:
+            flags.append(bool(step["args"][1]["frame"]["redraw"]))
     return flags

@@ -1,33 +1,10 @@
-"""Fast figure assembly for the network page: a subplot grid as a plain dict, built once.
-
-The network page rebuilds five figures on every rerun. Plotly's ``make_subplots`` and its
-per-property validation cost tens of milliseconds per figure, so these builders write the
-figure as plain dicts (the subplot domains computed here) and wrap it once, unvalidated; the
-tests validate every figure's dict with Plotly to keep that honest.
-"""
+"""Subplot grids as plain layout dicts (what ``plotly.subplots.make_subplots`` writes, without
+its object model, which costs tens of milliseconds per figure)."""
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Sequence
 from typing import Any
-
-import plotly.graph_objects as go
-import plotly.io as pio
-
-from adadelta.viz.layout import finish_layout
-from adadelta.viz.style import TEMPLATE
-
-
-@functools.cache
-def _template_json(name: str) -> str:
-    return json.dumps(pio.templates[name].to_plotly_json())
-
-
-def _template(name: str) -> dict[str, Any]:
-    """The named template as a fresh dict (cached as JSON, so callers may mutate it)."""
-    return json.loads(_template_json(name))
 
 
 def _span(low: float, high: float) -> list[float]:
@@ -104,22 +81,41 @@ def axes_keys(layout: dict[str, Any], axis: str) -> list[str]:
     return [key for key in layout if key.startswith(axis)]
 
 
-def assemble(
-    data: list[dict[str, Any]],
-    layout: dict[str, Any],
-    *,
-    title: str,
-    alt: str,
-    uirevision: str,
-    height: int | None = None,
-    frames: list[dict[str, Any]] | None = None,
-) -> go.Figure:
-    """Wraps the dicts in a ``go.Figure`` (unvalidated) with the house layout."""
-    spec: dict[str, Any] = {"data": data, "layout": layout}
-    if frames is not None:
-        spec["frames"] = frames
-    fig = go.Figure(spec, _validate=False)
-    finish_layout(fig, title=title, alt=alt, uirevision=uirevision, height=height)
-    # Unvalidated, the template stays a name, which plotly.js does not know: expand it.
-    fig.layout.template = _template(TEMPLATE)
-    return fig
+def stacked(
+    rows: int, titles: Sequence[str] | None = None, *, vertical_spacing: float = 0.1
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """``rows`` panels stacked in one column sharing the x axis, as ``make_subplots`` lays them out
+    (``shared_xaxes=True``: every x axis matches the bottom one, which alone shows tick labels).
+
+    Returns:
+        The layout dict and, per panel from the top, its ``(x, y)`` axis references.
+    """
+    height = (1.0 - vertical_spacing * (rows - 1)) / rows
+    bottom = "x" if rows == 1 else f"x{rows}"
+    layout: dict[str, Any] = {}
+    refs = []
+    for r in range(rows):
+        suffix = "" if r == 0 else str(r + 1)
+        low = (rows - 1 - r) * (height + vertical_spacing)
+        xaxis: dict[str, Any] = {"anchor": f"y{suffix}", "domain": [0.0, 1.0]}
+        if r < rows - 1:
+            xaxis.update(matches=bottom, showticklabels=False)
+        layout[f"xaxis{suffix}"] = xaxis
+        layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "domain": [low, min(low + height, 1.0)]}
+        refs.append((f"x{suffix}", f"y{suffix}"))
+    if titles:
+        layout["annotations"] = [
+            {
+                "font": {"size": 16},
+                "showarrow": False,
+                "text": text,
+                "x": 0.5,
+                "xanchor": "center",
+                "xref": "paper",
+                "y": layout[f"yaxis{'' if r == 0 else r + 1}"]["domain"][1],
+                "yanchor": "bottom",
+                "yref": "paper",
+            }
+            for r, text in enumerate(titles)
+        ]
+    return layout, refs

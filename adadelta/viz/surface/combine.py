@@ -7,10 +7,10 @@ move the paths and the rate cursor together, from the left figure's play button 
 
 from __future__ import annotations
 
-import copy
 import re
+from typing import Any
 
-import plotly.graph_objects as go
+from adadelta.viz.shared.figure import Figure
 
 _AXIS = re.compile(r"^([xy])axis(\d*)$")
 
@@ -24,9 +24,11 @@ def _ref(axis_letter: str, number: int) -> str:
 
 
 def side_by_side(
-    left: go.Figure, right: go.Figure, *, split: float = 0.56, gap: float = 0.14, title: str
-) -> go.Figure:
+    left: Figure, right: Figure, *, split: float = 0.56, gap: float = 0.14, title: str
+) -> Figure:
     """Merges ``right`` into ``left``'s canvas; frames with equal names are merged.
+
+    Neither input is changed (both may be shared): what the merge changes is copied.
 
     Args:
         left: the figure whose controls (play, speed, scrubber) and legend are kept.
@@ -35,8 +37,7 @@ def side_by_side(
         gap: the horizontal gap between them (paper units), for the colour bar.
         title: the merged figure's title.
     """
-    left_layout = left.layout.to_plotly_json()
-    right_layout = right.layout.to_plotly_json()
+    left_layout, right_layout = left["layout"], right["layout"]
     left_axes = [k for k in left_layout if _AXIS.match(k)] or ["xaxis", "yaxis"]
     offset = max(_axis_number(k) for k in left_axes)
     renumber = {
@@ -49,16 +50,17 @@ def side_by_side(
         a, b = domain or (0.0, 1.0)
         return [lo + a * (hi - lo), lo + b * (hi - lo)]
 
-    layout = copy.deepcopy(left_layout)
+    layout: dict[str, Any] = dict(left_layout)
     for key in left_axes:
-        layout.setdefault(key, {})
+        axis = dict(layout.get(key, {}))
         if key.startswith("x"):
-            layout[key]["domain"] = place(layout[key].get("domain"), 0.0, split - gap)
+            axis["domain"] = place(axis.get("domain"), 0.0, split - gap)
+        layout[key] = axis
     right_lo = split + 0.7 * gap
     for key, axis in right_layout.items():
         if not _AXIS.match(key):
             continue
-        axis = copy.deepcopy(axis)
+        axis = dict(axis)
         letter, number = key[0], _axis_number(key)
         if letter == "x":
             axis["domain"] = place(axis.get("domain"), right_lo, 1.0)
@@ -68,7 +70,7 @@ def side_by_side(
         layout[f"{letter}axis{number + offset}"] = axis
 
     def moved(item: dict) -> dict:
-        item = copy.deepcopy(item)
+        item = dict(item)
         # An annotation's arrow tail (axref, ayref) may be placed on an axis too.
         for ref, letter in (("xref", "x"), ("yref", "y"), ("axref", ""), ("ayref", "")):
             value = item.get(ref, "paper" if letter else "pixel")
@@ -85,29 +87,36 @@ def side_by_side(
             layout[kind] = list(layout.get(kind, [])) + extra
 
     layout["title"] = {**layout.get("title", {}), "text": title}
-    layout["height"] = max(left_layout.get("height") or 0, right_layout.get("height") or 0) or None
+    height = max(left_layout.get("height") or 0, right_layout.get("height") or 0)
+    if height:
+        layout["height"] = height
 
-    traces = [trace.to_plotly_json() for trace in left.data]
-    for trace in traces:
-        # The left figure's colour bar sits in the gap, beside its own plot.
+    traces = []
+    for trace in left["data"]:
         colorbar = (trace.get("marker") or {}).get("colorbar")
         if colorbar is not None:
-            colorbar.update(x=split - gap + 0.012, xanchor="left", thickness=14)
+            # The left figure's colour bar sits in the gap, beside its own plot.
+            colorbar = {**colorbar, "x": split - gap + 0.012, "xanchor": "left", "thickness": 14}
+            trace = {**trace, "marker": {**trace["marker"], "colorbar": colorbar}}
+        traces.append(trace)
     shift = len(traces)
-    for trace in right.data:
-        trace = trace.to_plotly_json()
+    for trace in right["data"]:
+        trace = dict(trace)
         for ref in ("xaxis", "yaxis"):
             trace[ref] = renumber.get(trace.get(ref) or ref[0], trace.get(ref) or ref[0])
         trace["showlegend"] = False
         traces.append(trace)
 
-    right_frames = {frame.name: frame for frame in right.frames}
+    right_frames = {frame["name"]: frame for frame in right.get("frames", [])}
     frames = []
-    for frame in left.frames:
-        merged = frame.to_plotly_json()
-        other = right_frames.get(frame.name)
+    for frame in left.get("frames", []):
+        merged = dict(frame)
+        other = right_frames.get(frame["name"])
         if other is not None:
-            merged["data"] = list(merged.get("data", [])) + list(other.to_plotly_json()["data"])
-            merged["traces"] = list(merged.get("traces", [])) + [i + shift for i in other.traces]
+            merged["data"] = list(frame.get("data", [])) + list(other["data"])
+            merged["traces"] = list(frame.get("traces", [])) + [i + shift for i in other["traces"]]
         frames.append(merged)
-    return go.Figure(data=traces, layout=layout, frames=frames)
+    spec: Figure = {"data": traces, "layout": layout}
+    if frames:
+        spec["frames"] = frames
+    return spec

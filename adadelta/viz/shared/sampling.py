@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
-from adadelta.viz.frames import frame_indices
+from adadelta.viz.shared.frames import frame_steps
 
 
 def path_indices(points: np.ndarray, max_points: int) -> np.ndarray:
     """At most ``max_points`` rows of a path, dense where it moves fast (first and last kept)."""
-    return frame_indices([points], max_frames=max_points)
+    return frame_steps(len(points) - 1, [points], max_frames=max_points)
 
 
 def series_indices(values: np.ndarray, max_points: int) -> np.ndarray:
@@ -24,12 +22,15 @@ def series_indices(values: np.ndarray, max_points: int) -> np.ndarray:
     n = values.size
     if n <= max_points:
         return np.arange(n)
-    edges = np.linspace(0, n, max_points // 2 + 1).astype(np.int64)
+    starts = np.linspace(0, n, max_points // 2 + 1).astype(np.int64)[:-1]
+    bucket = np.repeat(np.arange(starts.size), np.diff(np.append(starts, n)))
     finite = np.isfinite(values)
-    low = np.where(finite, values, np.inf)
-    high = np.where(finite, values, -np.inf)
-    keep = [0, n - 1]
-    for start, stop in itertools.pairwise(edges):
-        keep += [start + int(np.argmin(low[start:stop]))]
-        keep += [start + int(np.argmax(high[start:stop]))]
-    return np.unique(keep)
+    keep = [np.array([0, n - 1])]
+    for extreme, fill in ((np.minimum, np.inf), (np.maximum, -np.inf)):
+        shown = np.where(finite, values, fill)
+        best = extreme.reduceat(shown, starts)
+        hits = np.flatnonzero(shown == best[bucket])
+        # The first hit of each bucket, as np.argmin / np.argmax would pick it.
+        _, first = np.unique(bucket[hits], return_index=True)
+        keep.append(hits[first])
+    return np.unique(np.concatenate(keep))

@@ -1,0 +1,105 @@
+"""A network evaluated along its training run: loss and accuracy on whole sets, its output map.
+
+The engine records the params after every step (or at chosen steps); these functions evaluate
+a batch of them, ``params`` leaves with a leading step axis, in one jitted call each (compiled
+once per network shape and batch size, reused for every new setting of the same shape).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from adadelta.problems.datasets import Dataset
+from adadelta.problems.mlp import Domain, NetworkObjective
+
+PyTree = Any
+
+
+def params_at(params: PyTree, rows: np.ndarray | Sequence[int]) -> PyTree:
+    """The rows ``rows`` of every leaf of a step-batched params tree (leading axis)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    return jax.tree.map(lambda leaf: np.asarray(leaf)[rows], params)
+
+
+@jax.jit
+def _set_metrics(objective: NetworkObjective, params: PyTree, x: jax.Array, y: jax.Array):
+    return jax.vmap(lambda p: objective.evaluate(p, x, y))(params)
+
+
+@jax.jit(static_argnames=("resolution",))
+def _grids(objective: NetworkObjective, params: PyTree, bounds: jax.Array, resolution: int):
+    lows, highs = bounds[:, 0], bounds[:, 1]
+
+    def grid(p):
+        xs = jnp.linspace(lows[0], highs[0], resolution)
+        ys = jnp.linspace(lows[1], highs[1], resolution)
+        gx, gy = jnp.meshgrid(xs, ys)
+        points = jnp.stack([gx.ravel(), gy.ravel()], axis=1)
+        return objective.predict(p, points).reshape(gx.shape)
+
+    return jax.vmap(grid)(params)
+
+
+def decision_grids(
+    objective: NetworkObjective, params: PyTree, bounds: Domain, resolution: int = 40
+) -> np.ndarray:
+    """The network's output over the input plane for each params row: ``(rows, ny, nx)``.
+
+    ``NetworkObjective.decision_grid`` (the same ``grid_axes`` coordinates) over the params'
+    leading axis: P(class 1) for classification, the predicted value for regression, NaN
+    where the params are not finite.
+
+    Args:
+        objective: the run's objective (its architecture and activation are used).
+        params: params with a leading row axis, e.g. from :func:`params_at`.
+        bounds: ``((xmin, xmax), (ymin, ymax))``, usually ``dataset.bounds``.
+        resolution: cells per axis (an integer >= 2).
+    """
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+        raise ValueError(
+            f"Argument `resolution` must be an integer >= 2. Received: resolution={resolution!r}"
+        )
+    limits = jnp.asarray([[float(lo), float(hi)] for lo, hi in bounds], jnp.float32)
+    grids = _grids(objective, jax.tree.map(jnp.asarray, params), limits, resolution)
+    return np.asarray(grids, dtype=np.float32)
+
+
+def training_metrics(
+    objective: NetworkObjective,
+    dataset: Dataset,
+    params: PyTree,
+    steps: np.ndarray | Sequence[int],
+) -> dict[str, np.ndarray]:
+    """Loss and accuracy on the whole training and test sets of each params row.
+
+    Args:
+        objective: the run's objective.
+        dataset: its data.
+        params: params with a leading row axis, one row per entry of ``steps``.
+        steps: the step of each row (returned as ``"step"``).
+
+    Returns:
+        ``{"step", "train_loss", "test_loss", "train_acc", "test_acc"}``, each ``(rows,)``
+        (accuracies are NaN for regression).
+    """
+    batch = jax.tree.map(jnp.asarray, params)
+
+    def on(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x, y = jnp.asarray(x, jnp.float32), jnp.asarray(y, jnp.float32)
+        loss, accuracy = _set_metrics(objective, batch, x, y)
+        return np.asarray(loss, np.float64), np.asarray(accuracy, np.float64)
+
+    train_loss, train_acc = on(dataset.x_train, dataset.y_train)
+    test_loss, test_acc = on(dataset.x_test, dataset.y_test)
+    return {
+        "step": np.asarray(steps, dtype=np.int64),
+        "train_loss": train_loss,
+        "test_loss": test_loss,
+        "train_acc": train_acc,
+        "test_acc": test_acc,
+    }

@@ -1,0 +1,1 @@
+"""What every figure shares: the figure as plain data, styles, frames, animation, runs."""
