@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from adadelta.ui.charts import chart
 from adadelta.ui.widgets import plain
 
 from . import LESSONS, PARAMETER
@@ -186,12 +187,7 @@ def reveal(lesson: Lesson, locked: int) -> None:
     st.markdown(found.explanation)
     for column, (label, value) in zip(st.columns(len(found.numbers)), found.numbers):
         column.metric(label, value)
-    st.plotly_chart(
-        found.figure,
-        config={"displayModeBar": False},
-        alt=found.figure["layout"]["meta"]["alt"],
-        key=f"lessons.{lesson.slug}.figure",
-    )
+    chart(found.figure, config={"displayModeBar": False}, key=f"lessons.{lesson.slug}.figure")
     st.markdown(f"**See it for yourself.** {lesson.look}")
     left, middle, right_column = st.columns([3, 2, 2])
     left.link_button(

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from adadelta.ui import controls
-from adadelta.viz.lesson_figures import Line, Mark, lines_figure
+from adadelta.viz.shared.lines import Line, Mark, lines_figure
 
 from .model import LATE, Lesson, Outcome, View, fmt, late_losses, option, run, steps
 

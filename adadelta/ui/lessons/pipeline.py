@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from adadelta.ui import controls
-from adadelta.viz.lesson_figures import Line, Mark, lines_figure
+from adadelta.viz.shared.lines import Line, Mark, lines_figure
 
 from .memory import KERAS, ZEILER
 from .model import LATE, Lesson, Outcome, View, fmt, late_losses, moved, option, path_length, run

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from adadelta.ui import controls
-from adadelta.viz.lesson_figures import Line, Mark, lines_figure
+from adadelta.viz.shared.lines import Line, Mark, lines_figure
 
 from .memory import KERAS, ZEILER
 from .model import Lesson, Outcome, View, fmt, moved, option, run, steps

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from adadelta.ui import controls
-from adadelta.viz.lesson_figures import Line, lines_figure
+from adadelta.viz.shared.lines import Line, lines_figure
 
 from .memory import KERAS, ZEILER
 from .model import Lesson, Outcome, View, fmt, option, run
