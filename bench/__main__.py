@@ -1,12 +1,17 @@
-"""``make bench``: speed of the optimizer core and the engine, as ratios in one process.
+"""``make bench``: speed of the pages, the real server, the browser, the optimizer core.
 
-Prints a Markdown table (pasted into the README). Every timing is the minimum over repeats of a
-warm, compiled call, with the reference (optax) timed in the same process, interleaved.
+Prints a Markdown table (pasted into the README). The page and server figures are medians and
+95th percentiles over new settings; the core figures are the minimum over repeats of a warm,
+compiled call, with the reference (optax) timed in the same process, interleaved. The machine
+may be shared: the load average at the start is printed with the figures.
+
+``python -m bench pages server`` runs only those sections (of ``SECTIONS``).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -18,7 +23,7 @@ import optax
 
 from adadelta import Adadelta, engine
 
-from . import network, pages
+from . import network, pages, server, sweeps
 
 REPEATS = 7
 
@@ -138,13 +143,9 @@ def sweep_seconds():
     return cold, warm
 
 
-def main() -> None:
-    print(
-        f"jax {jax.__version__}, optax {optax.__version__}, backend {jax.default_backend()}, "
-        f"{os.cpu_count()} CPUs"
-    )
+def core_rows() -> list[tuple[str, ...]]:
+    """The optimizer core and the engine against optax and Keras (ratios in one process)."""
     rows = []
-    # Pages first: a heap grown by Keras and optax makes later Python-heavy reruns slower.
     cold, warm, recompiles = network.training_seconds()
     rows.append(
         (
@@ -155,41 +156,6 @@ def main() -> None:
         )
     )
     rows.append(("  recompiles across 5 learning-rate changes", str(recompiles), "target 0", ""))
-    surface = pages.surface_page()
-    rows.append(
-        (
-            "Surface page, warm rerun (AppTest), 2 optimizers × 2,000 steps",
-            f"{surface['rerun_ms']:.0f} ms",
-            "target ≤ 150 ms",
-            "",
-        )
-    )
-    rows.append(
-        (
-            "  rerun after a numeric change (new run + new figures)",
-            f"{surface['numeric_change_ms']:.0f} ms",
-            "",
-            "",
-        )
-    )
-    rows.append(
-        (
-            "  figure JSON sent to the browser",
-            f"{surface['json_mb']:.2f} MB",
-            f"largest chart {surface['largest_json_mb']:.2f} MB",
-            "target ≤ 1.5 MB",
-        )
-    )
-    net = pages.network_page()
-    rows.append(("Network page, warm rerun (AppTest)", f"{net['rerun_ms']:.0f} ms", "", ""))
-    rows.append(
-        (
-            "  rerun after a numeric change (training + figures)",
-            f"{net['numeric_change_ms']:.0f} ms",
-            "target ≤ 1.5 s",
-            "",
-        )
-    )
     ns, ref = compare_with_optax(rosenbrock, jnp.array([-1.5, 2.0]), 100_000)
     rosenbrock_ns = ns
     rows.append(
@@ -236,6 +202,124 @@ def main() -> None:
             "target ≤ 0.5 s",
         )
     )
+    return rows
+
+
+TARGETS_MS = {"surfaces": 100, "networks": 250}
+
+
+def page_rows() -> list[tuple[str, ...]]:
+    """AppTest: server time per new setting, unchanged reruns, JSON per chart, cache entries."""
+    rows = []
+    for name, result in (("surfaces", pages.surface_page()), ("networks", pages.network_page())):
+        rows.append(
+            (
+                f"/{name}: new setting (AppTest, {pages.NEW_SETTINGS} rho values)",
+                f"p50 {result['p50_ms']:.0f} ms",
+                f"p95 {result['p95_ms']:.0f} ms",
+                f"target p50 ≤ {TARGETS_MS[name]} ms",
+            )
+        )
+        rows.append(("  rerun that changes nothing", f"p50 {result['rerun_ms']:.0f} ms", "", ""))
+        sizes = result["chart_bytes"]
+        for title, size in sizes.items():
+            rows.append((f"  chart JSON: {title}", f"{size / 1e3:.0f} kB", "", ""))
+        rows.append(("  chart JSON, every chart", f"{sum(sizes.values()) / 1e3:.0f} kB", "", ""))
+        for store, (per_entry, entries) in result["stores"].items():
+            if entries:
+                rows.append(
+                    (
+                        f"  cache '{store}'",
+                        f"{per_entry / 1e3:.0f} kB per entry",
+                        f"{entries} entries",
+                        "",
+                    )
+                )
+    return rows
+
+
+def server_rows() -> list[tuple[str, ...]]:
+    """The real server (``make run``'s launcher): visits over Streamlit's websocket."""
+    rows = []
+    results = server.serve()
+    for name in ("surfaces", "networks"):
+        result = results[name]
+        rows.append(
+            (
+                f"/{name}: a link with a new setting (real server, {server.NEW_SETTINGS} links)",
+                f"p50 {result['p50_ms']:.0f} ms",
+                f"p95 {result['p95_ms']:.0f} ms",
+                f"target p50 ≤ {TARGETS_MS[name]} ms",
+            )
+        )
+        rows.append(
+            (
+                "  rerun that changes nothing",
+                f"p50 {result['rerun_ms']:.0f} ms",
+                f"{result['errors']} errors",
+                "",
+            )
+        )
+    rows.append(("  server RSS after both pages", f"{results['rss_mb']['after']:.0f} MB", "", ""))
+    return rows
+
+
+def cold_rows() -> list[tuple[str, ...]]:
+    """Cold start: first visit as soon as the health check answers, empty cache and restart."""
+    rows = []
+    for label, result in server.cold_start().items():
+        rows.append(
+            (
+                f"Cold start {label}: first visit",
+                f"{result['first_visit_s']:.2f} s",
+                f"health after {result['health_s']:.1f} s; {result['new_programs']} programs "
+                "added to the compilation cache",
+                "target ≤ 2 s",
+            )
+        )
+    return rows
+
+
+def browser_rows() -> list[tuple[str, ...]]:
+    """Chromium: the rho slider nudged -> the main chart redrawn with the new path."""
+    from . import browser
+
+    result = browser.rho_nudges()
+    return [
+        (
+            f"Chromium: rho nudged -> new path drawn ({browser.NUDGES} nudges)",
+            f"p50 {result['p50_ms']:.0f} ms",
+            f"p95 {result['p95_ms']:.0f} ms; {result['charts']} charts on the page",
+            "target p50 ≤ 400 ms",
+        )
+    ]
+
+
+SECTIONS = {
+    "pages": page_rows,
+    "server": server_rows,
+    "cold": cold_rows,
+    "browser": browser_rows,
+    "core": core_rows,
+    "sweeps": sweeps.rows,
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m bench [section ...]``: every section by default (see ``SECTIONS``)."""
+    chosen = (sys.argv[1:] if argv is None else argv) or list(SECTIONS)
+    unknown = [name for name in chosen if name not in SECTIONS]
+    if unknown:
+        raise SystemExit(f"unknown sections {unknown}; choose from {', '.join(SECTIONS)}")
+    load = os.getloadavg()[0]
+    print(
+        f"jax {jax.__version__}, optax {optax.__version__}, backend {jax.default_backend()}, "
+        f"{os.cpu_count()} CPUs, load average {load:.1f} at the start"
+    )
+    rows = []
+    # Pages first: a heap grown by Keras and optax makes later Python-heavy reruns slower.
+    for name in chosen:
+        rows += SECTIONS[name]()
     print("| measure | ours | reference | ratio |")
     print("|---|---|---|---|")
     for row in rows:

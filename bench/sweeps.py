@@ -117,8 +117,8 @@ def swarm(num: int = 500, num_steps: int = 1000) -> dict[str, float]:
     return {"cold": cold, "warm": warm, "single_run": reference}
 
 
-def main() -> None:
-    print(f"jax {jax.__version__}, backend {jax.default_backend()}, {os.cpu_count()} CPUs")
+def rows() -> list[tuple[str, ...]]:
+    """The sweeps' rows of ``make bench``'s table."""
     rows = []
     tables = digits_tables()
     setup = tables["setup"]
@@ -152,9 +152,14 @@ def main() -> None:
                 f"{result['warm'] / result['single_run']:.0f}× one run; {target}".rstrip("; "),
             )
         )
+    return rows
+
+
+def main() -> None:
+    print(f"jax {jax.__version__}, backend {jax.default_backend()}, {os.cpu_count()} CPUs")
     print("| measure | ours | reference | ratio |")
     print("|---|---|---|---|")
-    for row in rows:
+    for row in rows():
         print("| " + " | ".join(row) + " |")
 
 

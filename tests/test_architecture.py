@@ -45,10 +45,12 @@ LAYERS = {
         ("optim", "problems", "package", "engine"),
         packages=("jax", "numpy", "plotly"),
     ),
+    # orjson: the caches measure a figure by its serialised size, as Plotly serialises it;
+    # websockets: the warm-up at start visits the pages as a browser does (Streamlit's own).
     "ui": Layer(
         ("adadelta/ui/**/*.py",),
         ("optim", "problems", "package", "engine", "viz"),
-        packages=("jax", "numpy", "plotly", "streamlit"),
+        packages=("jax", "numpy", "orjson", "plotly", "streamlit", "websockets"),
     ),
     "pages": Layer(
         ("pages/*.py", "app.py"),
@@ -158,7 +160,7 @@ def test_the_import_check_resolves_the_forms_the_code_uses():
     assert imported_modules(ROOT / "adadelta" / "ui" / "figures.py", "adadelta.ui") >= {
         "adadelta.ui.build",  # from . import build
         "adadelta.viz",  # from adadelta import viz
-        "adadelta.viz.combine",  # from adadelta.viz.combine import side_by_side
+        "adadelta.ui.charts",  # from .charts import chart
         "streamlit",
     }
     assert owner_of("adadelta.ui.build") == "ui"
