@@ -69,6 +69,7 @@ def test_the_default_surface_page_is_the_papers_adadelta_against_adagrad():
         "name": "adadelta",
         "loss_scale_factor": None,
         "gradient_accumulation_steps": None,
+        "weight_decay_mask": None,
     }
     assert adagrad["learning_rate"] == 1.0
     assert adagrad["initial_accumulator_value"] == 0.1 and adagrad["epsilon"] == 1e-7

@@ -219,6 +219,7 @@ LEARNING_RATE = Group(
             "formula.",
             "constant",
             options=LR_KINDS,
+            label="learning_rate: its form",
         ),
     ),
 )

@@ -64,6 +64,8 @@ class Control:
             control is not an optimizer argument or the argument is required.
         when: ``(name, value)``: the control applies only while the control ``name`` of the
             same group holds ``value`` (e.g. ``("use_ema", True)``).
+        label: the widget's label when it is not the name alone (two widgets of one argument,
+            e.g. the form of ``learning_rate`` and its value).
     """
 
     name: str
@@ -73,6 +75,7 @@ class Control:
     key: str = ""
     keras_default: Any = MISSING
     when: tuple[str, Any] | None = None
+    label: str = ""
 
     def parse(self, text: str) -> Reading:
         """The value of URL text; raises ValueError (naming the argument) when it has none."""
@@ -110,7 +113,7 @@ class Control:
         return self.coerce(value) == self.coerce(self.default)
 
     def _common(self) -> dict[str, Any]:
-        return {"label": self.name, "key": self.key, "help": self.help}
+        return {"label": self.label or self.name, "key": self.key, "help": self.help}
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
