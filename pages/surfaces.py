@@ -76,9 +76,11 @@ extras = [
     if on
 ]
 if extras and problem.noise_sigma == 0:
+    named = " and ".join(filter(None, (", ".join(extras[:-1]), extras[-1])))
     st.caption(
-        f":material/lightbulb: On a smooth, noise-free surface {', '.join(extras)} barely "
-        "change the path. Set **noise_sigma** above 0 to see their effect."
+        f":material/lightbulb: On a smooth, noise-free surface {named} barely "
+        f"{'changes' if len(extras) == 1 else 'change'} the path. Set **noise_sigma** above 0 "
+        f"to see {'its' if len(extras) == 1 else 'their'} effect."
     )
 
 if objective is not None and not errors:
