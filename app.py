@@ -26,6 +26,12 @@ navigation = st.navigation(
             icon=":material/hub:",
             url_path="networks",
         ),
+        st.Page(
+            "pages/sweeps.py",
+            title="Sweeps",
+            icon=":material/grid_on:",
+            url_path="sweeps",
+        ),
     ]
 )
 navigation.run()
