@@ -100,8 +100,8 @@ def basins_figure(basin_map: Any, index: int, label: str, *, height: int = 480) 
     )
     data.append(click_targets(x, y, values, template))
     layout: dict[str, Any] = {
-        "xaxis": {"title": {"text": "start x"}, "range": [float(x.values[0]), float(x.values[-1])]},
-        "yaxis": {"title": {"text": "start y"}, "range": [float(y.values[0]), float(y.values[-1])]},
+        "xaxis": {"title": {"text": "start x"}, "range": list(x.edges())},
+        "yaxis": {"title": {"text": "start y"}, "range": list(y.edges())},
         "legend": {"orientation": "h", "x": 0.0, "y": -0.15, "yanchor": "top"},
         "margin": {"t": 70, "b": 100, "l": 60, "r": 20},
     }

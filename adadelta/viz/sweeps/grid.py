@@ -43,7 +43,12 @@ class CellAxis(NamedTuple):
     def layout(self) -> dict[str, Any]:
         """The Plotly axis: a title saying whether it is logarithmic, ticks at real values."""
         title = f"{self.name} (log scale)" if self.log else self.name
-        axis: dict[str, Any] = {"title": {"text": title}, "showgrid": False, "zeroline": False}
+        axis: dict[str, Any] = {
+            "title": {"text": title},
+            "showgrid": False,
+            "zeroline": False,
+            "range": list(self.edges()),
+        }
         if self.log:
             lo, hi = float(self.positions.min()), float(self.positions.max())
             decades = np.arange(math.ceil(lo - 1e-9), math.floor(hi + 1e-9) + 1)
@@ -52,6 +57,14 @@ class CellAxis(NamedTuple):
             axis["tickvals"] = [float(d) for d in decades]
             axis["ticktext"] = [_power(d) for d in decades]
         return axis
+
+    def edges(self) -> tuple[float, float]:
+        """The outer edges of the first and last cells (the click targets' markers would
+        otherwise pad Plotly's autorange)."""
+        p = np.asarray(self.positions, np.float64)
+        if p.size < 2:
+            return (float(p[0]) - 0.5, float(p[0]) + 0.5)
+        return (float(p[0] - (p[1] - p[0]) / 2), float(p[-1] + (p[-1] - p[-2]) / 2))
 
 
 def _power(exponent: float) -> str:
@@ -100,9 +113,7 @@ def click_targets(
     ny, nx = len(y.values), len(x.values)
     rows, cols = np.nonzero(np.ones((ny, nx), bool) if where is None else where)
     values = np.asarray(values, np.float64).reshape(ny, nx, -1)
-    custom = np.column_stack(
-        [rows, cols, x.values[cols], y.values[rows], values[rows, cols]]
-    )
+    custom = np.column_stack([rows, cols, x.values[cols], y.values[rows], values[rows, cols]])
     return {
         "type": "scatter",
         "mode": "markers",
@@ -122,6 +133,9 @@ def clicked_cell(point: dict[str, Any]) -> tuple[int, int] | None:
     """The cell ``(i, j)`` of a selected point of a ``click_targets`` trace (None if it has
     no cell, e.g. a point of another trace)."""
     custom = point.get("customdata")
+    if isinstance(custom, dict):
+        # A typed-array row reaches Python as {"0": i, "1": j, ...} (JSON of a Float32Array).
+        custom = [custom.get("0"), custom.get("1")]
     if not isinstance(custom, (list, tuple)) or len(custom) < 2:
         return None
     try:

@@ -83,8 +83,18 @@ def swarm_figure(swarm: Any, labels: list[str], backdrop: Any, *, height: int = 
     (xmin, xmax), (ymin, ymax) = backdrop.domain
     layout: dict[str, Any] = {"images": [backdrop.image]}
     frames = animate(layout, steps, frame_data, traces, slider_y=-0.12)
-    layout["xaxis"] = {"range": [xmin, xmax], "title": {"text": "x"}, "showgrid": False}
-    layout["yaxis"] = {"range": [ymin, ymax], "title": {"text": "y"}, "showgrid": False}
+    layout["xaxis"] = {
+        "range": [xmin, xmax],
+        "title": {"text": "x"},
+        "showgrid": False,
+        "zeroline": False,
+    }
+    layout["yaxis"] = {
+        "range": [ymin, ymax],
+        "title": {"text": "y"},
+        "showgrid": False,
+        "zeroline": False,
+    }
     layout["legend"] = {"orientation": "h", "x": 0.0, "y": 1.0, "yanchor": "bottom"}
     layout["margin"] = {"t": 90, "b": 150, "l": 60, "r": 20}
     starts = swarm.positions.shape[2]

@@ -9,7 +9,8 @@ import numpy as np
 from adadelta.viz.shared.figure import Figure, figure, typed
 from adadelta.viz.sweeps.grid import CellAxis, click_targets, diverged_overlay
 
-COLOURSCALE = "Blues"
+COLOURSCALE = "YlOrRd"
+"""Pale for a low test error, dark red for a high one; grey is kept for diverged settings."""
 
 
 def _value_label(value: float) -> str:
@@ -23,6 +24,7 @@ def _axis(name: str, values: tuple[float, ...]) -> CellAxis:
 
 def _axis_layout(axis: CellAxis) -> dict[str, Any]:
     return {
+        "range": [-0.5, len(axis.values) - 0.5],
         "title": {"text": axis.name},
         "tickvals": [float(p) for p in axis.positions],
         "ticktext": [_value_label(v) for v in axis.values],
@@ -107,7 +109,7 @@ def table_figure(table: Any, *, zmax: float | None = None, title: str | None = N
     data[-1]["marker"]["size"] = 40
     layout: dict[str, Any] = {
         "xaxis": _axis_layout(x),
-        "yaxis": {**_axis_layout(y), "visible": bool(y.name), "autorange": "reversed"},
+        "yaxis": {**_axis_layout(y), "visible": bool(y.name), "range": [len(y.values) - 0.5, -0.5]},
         "margin": {"t": 70, "b": 50, "l": 70 if y.name else 20, "r": 20},
         "legend": {
             "orientation": "h",
