@@ -116,3 +116,28 @@ def test_every_map_axis_has_a_range_inside_its_explorer_control():
             if isinstance(value, float):
                 assert control.low <= value <= control.high, (name, key)
     assert set(sweep_view.AXIS_RANGES) == set(controls.MAP_AXES)
+
+
+def test_the_sweeps_page_keys_are_unique_and_every_control_has_one_line_help():
+    by_key = controls.controls_of(controls.SWEEPS_PAGE)  # raises on a duplicate key
+    for group in controls.SWEEPS_PAGE:
+        for control in group:
+            assert control.key == f"{group.prefix}.{control.name}"
+            assert by_key[control.key] is control
+            assert control.help and "\n" not in control.help
+    assert {"sweeps.section", "sweeps.resolution", "adadelta.rho", "adagrad.learning_rate"} <= set(
+        by_key
+    )
+
+
+def test_links_are_built_without_streamlit():
+    import ast
+    import pathlib
+
+    source = pathlib.Path(sweep_links.__file__).read_text()
+    imported = {
+        node.module or ""
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ImportFrom)
+    } | {a.name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Import) for a in n.names}
+    assert not any(m.split(".")[0] == "streamlit" for m in imported)

@@ -194,7 +194,12 @@ def _map_link(sweep, cell, surface, num_steps, base, name) -> None:
     url = map_cell_url(sweep, cell, surface, num_steps, base)
     shared = sweep.x_name in sweep_links.PIPELINE_AXES or sweep.y_name in sweep_links.PIPELINE_AXES
     note = " (the explorer applies clipping and weight decay to every optimizer)" if shared else ""
-    _link(f"Open {name} with {what} on the explorer", url, f"{len(url)} characters{note}.")
+    _link(
+        f"Open {name} with {what} on the explorer",
+        url,
+        f"The explorer runs this one setting from the same start for {num_steps} steps, "
+        f"with Adagrad beside Adadelta{note}.",
+    )
 
 
 def basins_section(session: Mapping[str, Any]) -> None:
