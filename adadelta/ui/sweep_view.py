@@ -195,10 +195,10 @@ def _map_link(sweep, cell, surface, num_steps, base, name) -> None:
     shared = sweep.x_name in sweep_links.PIPELINE_AXES or sweep.y_name in sweep_links.PIPELINE_AXES
     note = " (the explorer applies clipping and weight decay to every optimizer)" if shared else ""
     _link(
-        f"Open {name} with {what} on the explorer",
+        f"Open this {name} cell on the explorer",
         url,
-        f"The explorer runs this one setting from the same start for {num_steps} steps, "
-        f"with Adagrad beside Adadelta{note}.",
+        f"{what}: the explorer runs this one setting from the same start for {num_steps} "
+        f"steps, with Adagrad beside Adadelta{note}.",
     )
 
 
@@ -239,9 +239,9 @@ def basins_section(session: Mapping[str, Any]) -> None:
                 values = sweep_links.surface_values(surface, num_steps, base)
                 values.update(sweep_links.surface_start(surface, x0, y0))
                 _link(
-                    f"Open the start ({x0:.3f}, {y0:.3f}) on the explorer",
+                    "Open this start on the explorer",
                     sweep_links.surfaces_url(values),
-                    "Both optimizers from that start, as here.",
+                    f"Start ({x0:.3f}, {y0:.3f}): both optimizers from there, as here.",
                 )
     st.caption(
         f"A run reaches a minimum when it ends within {basin_map.radius:.3g} of it. White: "
@@ -358,11 +358,11 @@ def _table_link(table: Any, index: tuple[int, ...]) -> None:
         f"{a} = {table.values[k][i]:g}" for k, (a, i) in enumerate(zip(table.axes, index))
     )
     _link(
-        f"Open {table.method} with {setting} on the network page",
+        f"Open {table.method} on the network page",
         sweep_links.network_url(table, index),
-        "The nearest equivalent there: the same optimizer setting, one tanh hidden layer of 32, "
-        "minibatches of 100 and the same number of steps, but on the page's 2-D toy data "
-        "(the digits are not on that page).",
+        f"{table.method} with {setting}. The nearest equivalent there: the same optimizer "
+        "setting, one tanh hidden layer of 32, minibatches of 100 and the same number of "
+        "steps, but on the page's 2-D toy data (the digits are not on that page).",
     )
 
 

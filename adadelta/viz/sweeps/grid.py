@@ -122,7 +122,17 @@ def click_targets(
         "y": typed(y.positions[rows], np.float64),
         "customdata": typed(custom, np.float32),
         "hovertemplate": template + "<extra></extra>",
-        "marker": {"opacity": 0, "size": _marker_size(nx, ny)},
+        # Invisible until clicked: the selected cell gets an outline (Streamlit keeps the
+        # selection), the others stay invisible.
+        "marker": {
+            "opacity": 0,
+            "size": _marker_size(nx, ny),
+            "symbol": "square-open",
+            "color": "#000000",
+            "line": {"width": 2},
+        },
+        "selected": {"marker": {"opacity": 1}},
+        "unselected": {"marker": {"opacity": 0}},
         "showlegend": False,
         "xaxis": xaxis,
         "yaxis": yaxis,
