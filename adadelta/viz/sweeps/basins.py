@@ -100,6 +100,8 @@ def basins_figure(basin_map: Any, index: int, label: str, *, height: int = 480) 
     )
     data.append(click_targets(x, y, values, template))
     layout: dict[str, Any] = {
+        # A click anywhere selects the nearest cell centre: the cell under the pointer.
+        "hoverdistance": -1,
         "xaxis": {"title": {"text": "start x"}, "range": list(x.edges())},
         "yaxis": {"title": {"text": "start y"}, "range": list(y.edges())},
         "legend": {"orientation": "h", "x": 0.0, "y": -0.15, "yanchor": "top"},

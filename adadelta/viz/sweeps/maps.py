@@ -92,6 +92,8 @@ def sensitivity_figure(
     count = int(np.sum(sweep.diverged))
     cells = sweep.diverged.size
     layout: dict[str, Any] = {
+        # A click anywhere selects the nearest cell centre: the cell under the pointer.
+        "hoverdistance": -1,
         "xaxis": x.layout(),
         "yaxis": y.layout(),
         "legend": {

@@ -108,6 +108,8 @@ def table_figure(table: Any, *, zmax: float | None = None, title: str | None = N
     data = [heatmap, *diverged_overlay(x, y, all_diverged), click_targets(x, y, values, template)]
     data[-1]["marker"]["size"] = 40
     layout: dict[str, Any] = {
+        # A click anywhere selects the nearest cell centre: the cell under the pointer.
+        "hoverdistance": -1,
         "xaxis": _axis_layout(x),
         "yaxis": {**_axis_layout(y), "visible": bool(y.name), "range": [len(y.values) - 0.5, -0.5]},
         "margin": {"t": 70, "b": 50, "l": 70 if y.name else 20, "r": 20},
