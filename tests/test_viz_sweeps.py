@@ -131,7 +131,7 @@ def test_basins_colour_each_start_by_the_minimum_reached():
     assert np.all(np.isnan(z[labels == sweeps.DIVERGED]))
     minima = _trace(fig, "minima")
     assert len(minima["x"]) == len(basin_map.minima) == 4
-    assert minima["marker"]["color"] == [sweepviz.minimum_colour(m) for m in range(4)]
+    assert minima["text"] == ["1", "2", "3", "4"]
     legend = [t["name"] for t in fig["data"] if t.get("x") == [None]]
     shares = basin_map.shares()[0]
     assert legend[:4] == [f"minimum {m + 1}: {100 * shares[m]:.0f}%" for m in range(4)]

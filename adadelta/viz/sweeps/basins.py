@@ -82,12 +82,15 @@ def basins_figure(basin_map: Any, index: int, label: str, *, height: int = 480) 
             "customdata": [float(v) for v in basin_map.minima_values],
             "hovertemplate": "minimum at (%{x:.3f}, %{y:.3f})<br>f = %{customdata:.4g}"
             "<extra></extra>",
+            # White stars: a star in its basin's colour would vanish inside its basin.
             "marker": {
                 "symbol": "star",
                 "size": 16,
-                "color": [minimum_colour(m) for m in range(count)],
+                "color": "#ffffff",
                 "line": {"width": 1.5, "color": "#000"},
             },
+            # A clicked cell must not dim the minima.
+            "unselected": {"marker": {"opacity": 1}, "textfont": {"color": "#000"}},
             "showlegend": False,
         }
     )

@@ -87,6 +87,7 @@ def table_figure(table: Any, *, zmax: float | None = None, title: str | None = N
         "zmin": 0.0,
         "zmax": max(float(zmax), 1.0),
         "colorscale": COLOURSCALE,
+        "reversescale": True,  # Plotly's YlOrRd runs from dark red to yellow
         "colorbar": {"title": {"text": "test error %"}, "thickness": 12},
         "text": text,
         "texttemplate": "%{text}",
