@@ -244,8 +244,8 @@ def basins_section(session: Mapping[str, Any]) -> None:
                     f"Start ({x0:.3f}, {y0:.3f}): both optimizers from there, as here.",
                 )
     st.caption(
-        f"A run reaches a minimum when it ends within {basin_map.radius:.3g} of it. White: "
-        "it ends near none within its steps; grey with a cross: it diverged."
+        f"A run reaches a minimum when it ends within {basin_map.radius:.3g} of it. Pale grey: "
+        "it ends near none within its steps; darker grey with a cross: it diverged."
     )
 
 

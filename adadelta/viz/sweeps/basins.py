@@ -21,8 +21,9 @@ PALETTE = (
 )
 """One colour per minimum (Okabe–Ito), repeated past eight minima."""
 
-NOT_REACHED_COLOUR = "#ffffff"
-"""White: the run ended near no minimum within its steps."""
+NOT_REACHED_COLOUR = "#ececec"
+"""Pale grey: the run ended near no minimum within its steps (white would merge with the
+page; diverged starts are a darker grey with a cross)."""
 
 
 def minimum_colour(index: int) -> str:
@@ -33,8 +34,8 @@ def minimum_colour(index: int) -> str:
 def basins_figure(basin_map: Any, index: int, label: str, *, height: int = 480) -> Figure:
     """The basins of optimizer ``index`` of an ``adadelta.sweeps.BasinMap``.
 
-    Each start is coloured by the minimum its run ends within ``radius`` of, white where it
-    ends near none, grey with a mark where it diverged; the minima are stars in their colour.
+    Each start is coloured by the minimum its run ends within ``radius`` of, pale grey where
+    it ends near none, grey with a mark where it diverged; the minima are stars in their colour.
 
     Returns:
         The figure: the label heatmap, the diverged overlay (if any), one legend entry per
