@@ -606,10 +606,10 @@ SWEEPS = Group(
         ),
         Integer(
             "basin_resolution",
-            "Starts per axis of the basin maps (10 to 200): resolution² runs per optimizer.",
+            "Starts per axis of the basin maps (10 to 120): resolution² runs per optimizer.",
             80,
             low=10,
-            high=200,
+            high=120,
             step=10,
         ),
         Integer(
@@ -617,7 +617,7 @@ SWEEPS = Group(
             "Optimizer calls per start of the basins.",
             500,
             low=10,
-            high=3000,
+            high=2000,
             step=50,
         ),
         _surface_choice(
