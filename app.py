@@ -32,6 +32,12 @@ navigation = st.navigation(
             icon=":material/school:",
             url_path="lessons",
         ),
+        st.Page(
+            "pages/sweeps.py",
+            title="Sweeps",
+            icon=":material/grid_on:",
+            url_path="sweeps",
+        ),
     ]
 )
 navigation.run()

@@ -525,6 +525,129 @@ NETWORK = Group(
 )
 """The network page's data set, network, training length and comparison optimizers."""
 
+MAP_AXES = (
+    "learning_rate",
+    "rho",
+    "epsilon",
+    "clipnorm",
+    "clipvalue",
+    "global_clipnorm",
+    "weight_decay",
+)
+"""Adadelta's numeric arguments a sensitivity map can sweep (the pipeline's included)."""
+
+MULTI_MINIMA_SURFACES = tuple(
+    key for key, s in SURFACES.items() if len(s.local_minima or s.minima) > 1
+)
+"""The surfaces that list several local minima: the ones whose basins are worth drawing."""
+
+SECTIONS = (
+    ("tables", "The paper's tables"),
+    ("maps", "Sensitivity maps"),
+    ("basins", "Basins of attraction"),
+    ("swarm", "Swarms"),
+)
+
+
+def _surface_choice(name: str, help: str, default: str, options: tuple[str, ...]) -> Choice:
+    return Choice(
+        name,
+        help,
+        default,
+        options=options,
+        labels=tuple((key, SURFACES[key].title) for key in options),
+    )
+
+
+SWEEPS = Group(
+    "sweeps",
+    (
+        Choice(
+            "section",
+            "Which experiment to show; only the open one is computed.",
+            "tables",
+            options=tuple(key for key, _ in SECTIONS),
+            labels=SECTIONS,
+        ),
+        _surface_choice(
+            "surface",
+            "The surface the maps run on, from its default start.",
+            "rosenbrock",
+            tuple(key for key in SURFACES),
+        ),
+        Choice("x_axis", "The argument on the map's x axis.", "learning_rate", options=MAP_AXES),
+        Choice("y_axis", "The argument on the map's y axis.", "rho", options=MAP_AXES),
+        Choice(
+            "loss",
+            "Colour by the loss after the last step, or the lowest loss along the run.",
+            "final_loss",
+            options=("final_loss", "best_loss"),
+        ),
+        Integer(
+            "resolution",
+            "Values per axis of the maps (8 to 128): resolution² runs per optimizer.",
+            48,
+            low=8,
+            high=128,
+            step=8,
+        ),
+        Integer(
+            "num_steps",
+            "Optimizer calls per cell of the maps (resolution² x (num_steps + 1) ≤ 2²³).",
+            500,
+            low=10,
+            high=2000,
+            step=50,
+        ),
+        _surface_choice(
+            "basin_surface",
+            "A surface with several minima.",
+            "himmelblau",
+            MULTI_MINIMA_SURFACES,
+        ),
+        Integer(
+            "basin_resolution",
+            "Starts per axis of the basin maps (10 to 120): resolution² runs per optimizer.",
+            80,
+            low=10,
+            high=120,
+            step=10,
+        ),
+        Integer(
+            "basin_steps",
+            "Optimizer calls per start of the basins.",
+            500,
+            low=10,
+            high=2000,
+            step=50,
+        ),
+        _surface_choice(
+            "swarm_surface",
+            "The surface the swarms run on.",
+            "himmelblau",
+            tuple(key for key in SURFACES),
+        ),
+        Integer(
+            "starts",
+            "Starts per optimizer, drawn uniformly over the surface's domain.",
+            200,
+            low=50,
+            high=500,
+            step=50,
+        ),
+        Integer(
+            "swarm_steps",
+            "Optimizer calls per start of the swarms.",
+            500,
+            low=10,
+            high=2000,
+            step=50,
+        ),
+        _seed("starts_seed", "Seed of the swarm's random starts."),
+    ),
+)
+"""The sweeps page's experiments: which one, where, how fine and how long."""
+
 OPTIMIZER_GROUPS: tuple[Group, ...] = (
     LEARNING_RATE,
     ADADELTA,
@@ -539,6 +662,11 @@ SURFACE_PAGE: tuple[Group, ...] = (PROBLEM, *SURFACE_GROUPS.values(), *OPTIMIZER
 
 NETWORK_PAGE: tuple[Group, ...] = (NETWORK, *OPTIMIZER_GROUPS)
 """Every group of the network page (its URL state)."""
+
+
+SWEEPS_PAGE: tuple[Group, ...] = (SWEEPS, ADADELTA, SCHEDULES["constant"], RELATIVES["Adagrad"])
+"""Every group of the sweeps page (its URL state): the experiments, and the base settings of
+Adadelta (a constant learning_rate) and Adagrad that the maps, basins and swarms start from."""
 
 
 def controls_of(groups: tuple[Group, ...]) -> dict[str, Control]:
