@@ -44,7 +44,7 @@ def _page(name: str) -> dict[str, float]:
 
 
 def surface_page() -> dict[str, float]:
-    """The surface page's default: 2 optimizers × 2,000 steps on Rosenbrock."""
+    """The surface page's default: 2 optimizers × 2,000 steps on Goldstein–Price."""
     return _page("surfaces.py")
 
 
