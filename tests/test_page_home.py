@@ -66,7 +66,7 @@ def test_the_map_links_registered_pages_and_announces_the_others(at):
             assert entry.url in links, entry
             assert any(entry.line in label for label in links.values()), entry
         else:
-            assert f"(`/{entry.url}`, coming soon): {entry.line}" in text, entry
+            assert f"**{entry.label}** (coming soon at /{entry.url}): {entry.line}" in text, entry
 
 
 def test_a_page_missing_from_navigation_is_announced_not_raised():
@@ -77,5 +77,5 @@ def test_a_page_missing_from_navigation_is_announced_not_raised():
     assert not alone.get("page_link")
     text = " ".join(m.value for m in alone.markdown)
     for entry in home.MAP:
-        assert f"(`/{entry.url}`, coming soon): {entry.line}" in text, entry
+        assert f"**{entry.label}** (coming soon at /{entry.url}): {entry.line}" in text, entry
     assert len(alone.get("plotly_chart")) == 1

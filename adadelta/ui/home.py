@@ -34,36 +34,35 @@ MAP = (
         "pages/surfaces.py",
         "surfaces",
         "Loss surfaces",
-        "every Adadelta argument on 2-D surfaces, animated against Adagrad, RMSprop, SGD and "
-        "Adam, with each dimension's learning rate.",
+        "every Adadelta argument on 2-D surfaces, against Adagrad, RMSprop, SGD and Adam.",
         ":material/landscape:",
     ),
     MapEntry(
         "pages/networks.py",
         "networks",
         "Small networks",
-        "a small MLP learns a toy data set while every weight keeps its own learning rate.",
+        "a small MLP learns a toy data set; every weight keeps its own rate.",
         ":material/hub:",
     ),
     MapEntry(
         "pages/lessons.py",
         "lessons",
         "Lessons",
-        "guided lessons: predict what the optimizer will do, then run it and see why.",
+        "guided lessons: predict what the optimizer will do, then run it.",
         ":material/school:",
     ),
     MapEntry(
         "pages/anatomy.py",
         "anatomy",
         "Anatomy",
-        "one step dissected: Keras's apply() pipeline, stage by stage, with this step's numbers.",
+        "one step dissected: Keras's apply() pipeline with this step's numbers.",
         ":material/biotech:",
     ),
     MapEntry(
         "pages/sweeps.py",
         "sweeps",
         "Sweeps",
-        "many settings or starts at once: sensitivity maps, basins of attraction, swarms.",
+        "many settings or starts at once: sensitivity maps, basins, swarms.",
         ":material/grid_on:",
     ),
 )
@@ -84,7 +83,7 @@ def link(url: str, label: str, icon: str) -> bool:
 def map_line(entry: MapEntry) -> None:
     """One line of the map: a link when the page is registered, else a line saying it is coming."""
     if not link(entry.url, f"**{entry.label}**: {entry.line}", entry.icon):
-        st.markdown(f"{entry.label} (`/{entry.url}`, coming soon): {entry.line}")
+        st.markdown(f"{entry.icon} **{entry.label}** (coming soon at /{entry.url}): {entry.line}")
 
 
 def setting_text(spec: build.OptimizerSpec) -> str:
