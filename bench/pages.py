@@ -68,7 +68,7 @@ def _page(name: str) -> dict:
 
 
 def surface_page() -> dict:
-    """The surface page's default: 2 optimizers × 2,000 steps on Rosenbrock."""
+    """The surface page's default: 2 optimizers × 2,000 steps on Goldstein–Price."""
     return _page("surfaces")
 
 

@@ -163,6 +163,7 @@ def test_the_start_is_in_the_units_of_the_scaled_axis():
     rosenbrock = controls.surface("rosenbrock")
     run = pagestate.surface_run(
         {
+            controls.PROBLEM["surface"].key: "rosenbrock",
             controls.PROBLEM["axis_scale"].key: 4.0,
             rosenbrock["x0"].key: 1.0,
             rosenbrock["y0"].key: 2.0,

@@ -297,7 +297,7 @@ def test_booleans_choices_and_lists_read_leniently():
     assert use_ema.read("maybe").value is False
     surface = controls.PROBLEM["surface"]
     assert surface.read("Rosenbrock") == Reading("rosenbrock")
-    assert surface.read("nowhere").value == "rosenbrock"
+    assert surface.read("nowhere").value == "goldstein_price"
     compare = controls.PROBLEM["compare"]
     assert isinstance(compare, MultiChoice)
     assert compare.read("adam, SGD,,Adam") == Reading(("Adam", "SGD"))

@@ -16,7 +16,7 @@ CHARTS = 2  # the main chart and the open tab's; the other tabs are built when o
 TAB_TITLES = {
     "Loss": "Loss over the steps",
     "Accumulators": "What the optimizers accumulate, per dimension",
-    "3-D view": "Rosenbrock in 3-D with the paths",
+    "3-D view": "Goldstein–Price in 3-D with the paths",
 }
 
 
@@ -36,11 +36,11 @@ def test_default_page_runs_and_draws():
     at = page()
     assert_clean(at)
     assert titles(at) == [
-        "Paths on Rosenbrock and each dimension's learning rate",
+        "Paths on Goldstein–Price and each dimension's learning rate",
         TAB_TITLES["Loss"],
     ]
     assert [tab.label for tab in at.tabs] == list(TAB_TITLES)
-    assert at.selectbox(key="problem.surface").value == "rosenbrock"
+    assert at.selectbox(key="problem.surface").value == "goldstein_price"
     # The page opens on a setting where motion is clearly visible (the Zeiler preset's η = 1).
     assert at.number_input(key="lr.constant.learning_rate").value == 1.0
     assert not at.info, "the cold-start explanation should not show for visible motion"

@@ -73,8 +73,8 @@ def test_the_default_surface_page_is_the_papers_adadelta_against_adagrad():
     }
     assert adagrad["learning_rate"] == 1.0
     assert adagrad["initial_accumulator_value"] == 0.1 and adagrad["epsilon"] == 1e-7
-    assert run.problem.surface == "rosenbrock" and run.problem.shape_params == (("b", 100.0),)
-    assert run.start == (-1.2, 1.0)  # Rosenbrock's classic start
+    assert run.problem.surface == "goldstein_price" and run.problem.shape_params == ()
+    assert run.start == (0.8, -0.3)  # the first view's start (tests/test_first_view.py)
     assert (run.num_steps, run.seed) == (2000, 0)
 
 

@@ -16,7 +16,7 @@ import streamlit as st
 from adadelta import viz
 from adadelta.viz import Backdrop, Run
 
-from . import build, cache, compute
+from . import build, cache, compute, summary
 from .charts import chart
 from .widgets import plain
 
@@ -65,6 +65,32 @@ def _figure(name: str, setting: tuple, surface: Backdrop, result: compute.Surfac
     return compute.figure(("surface", name, *setting), builders[name])
 
 
+def main_figure(
+    problem: build.ProblemSpec,
+    optimizers: tuple[build.OptimizerSpec, ...],
+    start: tuple[float, float],
+    num_steps: int,
+    seed: int,
+) -> tuple[viz.Figure, compute.SurfaceRuns]:
+    """The explorer's main figure of a setting (paths beside the rates) and its runs, from the
+    same caches as the explorer: a page that shows a setting the explorer shows shares both.
+
+    Raises:
+        ValueError: if the problem is invalid or not finite anywhere on its domain.
+    """
+    setting = (problem, optimizers, tuple(start), num_steps, seed)
+    surface = backdrop(problem)
+    result = compute.simulate(*setting)
+    return _figure("main", setting, surface, result), result
+
+
+def look_at(optimizers: tuple[build.OptimizerSpec, ...], result: compute.SurfaceRuns) -> None:
+    """The line saying what this run's rates did (when Adadelta and Adagrad are both drawn)."""
+    line = summary.what_to_look_at([spec.label for spec in optimizers], result.traces)
+    if line:
+        st.markdown(line)
+
+
 def surface_results(
     problem: build.ProblemSpec,
     optimizers: tuple[build.OptimizerSpec, ...],
@@ -92,6 +118,7 @@ def surface_results(
         on_select="rerun",
         selection_mode="points",
     )
+    look_at(optimizers, result)
     st.caption(
         "▶ Play animates the paths and moves the cursor over the learning rates in step. "
         "Click anywhere on the surface to start there. The effective learning rate is the "

@@ -289,7 +289,7 @@ def test_cold_deep_link_runs_the_entry_point(fresh_server: str, page: Page) -> N
 
 def test_a_click_on_the_surface_moves_the_start(app_server: str, page: Page) -> None:
     """Clicking the contour (an invisible point grid answers) sets x0 and y0 to that point."""
-    chart = open_surfaces(page, app_server)
+    chart = open_surfaces(page, app_server, QUICK + "&problem.surface=rosenbrock")
     x0 = page.get_by_role("spinbutton", name="x0")
     y0 = page.get_by_role("spinbutton", name="y0")
     before = (x0.input_value(), y0.input_value())
@@ -366,7 +366,7 @@ def test_each_tab_draws_its_chart_when_opened(app_server: str, page: Page) -> No
     expected = {
         "Loss": ("Loss over the steps", "scatter"),
         "Accumulators": ("What the optimizers accumulate, per dimension", "scatter"),
-        "3-D view": ("Rosenbrock in 3-D with the paths", "surface"),
+        "3-D view": ("Goldstein–Price in 3-D with the paths", "surface"),
     }
     for tab, (title, kind) in expected.items():
         page.get_by_role("tab", name=tab).click()
