@@ -310,3 +310,20 @@ def test_text_longer_than_the_limit_keeps_the_default():
     formula = controls.PROBLEM["formula"]
     value, message = formula.read("x" * 301)
     assert value == formula.default and "longer than 300" in message
+
+
+@pytest.mark.parametrize(
+    "group", (*EVERY_GROUP, *controls.SWEEPS_PAGE[:1]), ids=lambda group: group.prefix
+)
+def test_every_extreme_of_a_control_reads_back_without_a_message(group):
+    # The property tests push the pages with these texts; each must be a legal value.
+    for control in group:
+        texts = control.extremes()
+        assert texts, control.key
+        for text in texts:
+            reading = control.read(text)
+            assert reading.message is None, (control.key, text, reading.message)
+            assert (
+                control.encode(reading.value) == text
+                or control.read(control.encode(reading.value)) == reading
+            ), (control.key, text)

@@ -16,8 +16,12 @@ from page_harness import charts, run_page
 
 from adadelta.problems.formula import FUNCTIONS
 from adadelta.ui import controls
+from adadelta.ui.kinds import Group
 
 pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
+
+SURFACE, FORMULA, STEPS = (controls.PROBLEM[name] for name in ("surface", "formula", "num_steps"))
+NETWORK_STEPS, N_POINTS = controls.NETWORK["num_steps"], controls.NETWORK["n_points"]
 
 SLOW = settings(
     deadline=None,
@@ -62,53 +66,42 @@ def assert_message_or_result(at) -> None:
 def test_any_formula_ends_in_a_message_or_a_drawn_run(formula):
     at = run_page(
         "surfaces",
-        {"problem.surface": "custom", "problem.formula": formula, "problem.num_steps": "50"},
+        {SURFACE.key: "custom", FORMULA.key: formula, STEPS.key: "50"},
     )
     assert_message_or_result(at)
     if at.error:
         assert any("**Surface:**" in e.value for e in at.error), [e.value for e in at.error]
 
 
-def _bound_values(control: controls.Control) -> st.SearchStrategy[str]:
-    """The URL text of a control's extreme (and default) values."""
-    if control.kind == "bool":
-        return st.sampled_from(("true", "false"))
-    if control.kind in ("choice", "multi"):
-        return st.sampled_from(control.options)
-    if control.kind == "text":
-        return st.sampled_from((str(control.default), "", "1/0", "x" * 300))
-    values = [v for v in (control.low, control.high, control.default) if v is not None]
-    if control.optional:
-        values.append("none")
-    return st.sampled_from([str(v) for v in values])
-
-
-def _at_bounds(pairs: list[tuple[str, controls.Control]]) -> st.SearchStrategy[dict[str, str]]:
-    keyed = {control.key(group): control for group, control in pairs}
+def _at_bounds(page: tuple[Group, ...]) -> st.SearchStrategy[dict[str, str]]:
+    """Up to four of the page's controls, each at one of its extremes (``Control.extremes``)."""
+    keyed = controls.controls_of(page)
     keys = st.lists(st.sampled_from(sorted(keyed)), min_size=1, max_size=4, unique=True)
     return keys.flatmap(
-        lambda chosen: st.fixed_dictionaries({k: _bound_values(keyed[k]) for k in chosen})
+        lambda chosen: st.fixed_dictionaries(
+            {k: st.sampled_from(keyed[k].extremes()) for k in chosen}
+        )
     )
 
 
 @settings(SLOW, max_examples=8)
-@given(query=_at_bounds(controls.surface_page_controls()))
+@given(query=_at_bounds(controls.SURFACE_PAGE))
 def test_surface_controls_at_their_bounds_never_raise(query):
-    at = run_page("surfaces", {"problem.num_steps": "100", **query})
+    at = run_page("surfaces", {STEPS.key: "100", **query})
     assert_message_or_result(at)
 
 
 @settings(SLOW, max_examples=4)
-@given(query=_at_bounds(controls.network_page_controls()))
+@given(query=_at_bounds(controls.NETWORK_PAGE))
 def test_network_controls_at_their_bounds_never_raise(query):
-    small = {"network.num_steps": "60", "network.n_points": "100"}
+    small = {NETWORK_STEPS.key: "60", N_POINTS.key: "100"}
     at = run_page("networks", {**small, **query})
     assert_message_or_result(at)
 
 
-def _links(pairs: list[tuple[str, controls.Control]]) -> st.SearchStrategy[dict[str, str]]:
+def _links(page: tuple[Group, ...]) -> st.SearchStrategy[dict[str, str]]:
     keys = st.one_of(
-        st.sampled_from(sorted(control.key(group) for group, control in pairs)),
+        st.sampled_from(sorted(controls.controls_of(page))),
         st.text(min_size=1, max_size=12),
     )
     values = st.one_of(
@@ -119,15 +112,15 @@ def _links(pairs: list[tuple[str, controls.Control]]) -> st.SearchStrategy[dict[
 
 
 @settings(SLOW, max_examples=6)
-@given(surface_query=_links(controls.surface_page_controls()))
+@given(surface_query=_links(controls.SURFACE_PAGE))
 def test_any_link_to_the_surface_page_never_raises(surface_query):
-    at = run_page("surfaces", {"problem.num_steps": "100", **surface_query})
+    at = run_page("surfaces", {STEPS.key: "100", **surface_query})
     assert not at.exception, ([e.value for e in at.exception], quote(str(surface_query)))
 
 
 @settings(SLOW, max_examples=4)
-@given(network_query=_links(controls.network_page_controls()))
+@given(network_query=_links(controls.NETWORK_PAGE))
 def test_any_link_to_the_network_page_never_raises(network_query):
-    small = {"network.num_steps": "60", "network.n_points": "100"}
+    small = {NETWORK_STEPS.key: "60", N_POINTS.key: "100"}
     at = run_page("networks", {**small, **network_query})
     assert not at.exception, ([e.value for e in at.exception], quote(str(network_query)))

@@ -112,6 +112,10 @@ class Control:
         """Whether ``value`` equals the default (such values stay out of the URL)."""
         return self.coerce(value) == self.coerce(self.default)
 
+    def extremes(self) -> tuple[str, ...]:
+        """URL texts of the values at this control's edges (for tests that push the pages)."""
+        return (self.encode(self.default),)
+
     def _common(self) -> dict[str, Any]:
         return {"label": self.label or self.name, "key": self.key, "help": self.help}
 
@@ -158,6 +162,10 @@ class Real(Control):
 
     def encode(self, value: Any) -> str:
         return "none" if value is None else repr(self.coerce(value))
+
+    def extremes(self) -> tuple[str, ...]:
+        values = (self.low, self.high, self.default) + ((None,) if self.optional else ())
+        return tuple(self.encode(value) for value in dict.fromkeys(values))
 
     def coerce(self, value: Any) -> float | None:
         return None if value is None else float(value)
@@ -242,6 +250,9 @@ class Checkbox(Control):
     def encode(self, value: Any) -> str:
         return "true" if value else "false"
 
+    def extremes(self) -> tuple[str, ...]:
+        return ("true", "false")
+
     def coerce(self, value: Any) -> bool:
         return bool(value)
 
@@ -260,6 +271,9 @@ class Text(Control):
 
     def coerce(self, value: Any) -> str:
         return str(value)
+
+    def extremes(self) -> tuple[str, ...]:
+        return (self.encode(self.default), "", "x" * TEXT_LIMIT)
 
     def widget(self, where: Any) -> Any:
         return where.text_input(max_chars=TEXT_LIMIT, **self._common())
@@ -289,6 +303,9 @@ class Choice(Control):
             return Reading(matches[0])
         raise ValueError(f"`{self.name}` must be one of {', '.join(self.options)}")
 
+    def extremes(self) -> tuple[str, ...]:
+        return self.options
+
     def widget(self, where: Any) -> Any:
         return where.selectbox(options=self.options, format_func=self.label_of, **self._common())
 
@@ -314,6 +331,9 @@ class MultiChoice(Control):
 
     def encode(self, value: Any) -> str:
         return ",".join(value)
+
+    def extremes(self) -> tuple[str, ...]:
+        return ("", *self.options, self.encode(self.options))
 
     def coerce(self, value: Any) -> tuple[str, ...]:
         return tuple(value)
