@@ -160,7 +160,11 @@ def _clip(optimizer: Optimizer, call: Call) -> Stage:
                     f"{_fmt(threshold / norm)} to length {_fmt(threshold)}."
                 )
             else:
-                note = f"‖g‖ = {_fmt(norm)} ≤ {name} = {_fmt(threshold)}: g is unchanged."
+                note = (
+                    f"‖g‖ = {_fmt(norm)} ≤ {name} = {_fmt(threshold)}: g keeps its length "
+                    f"(Keras still computes g·{_fmt(threshold)} / {_fmt(threshold)}, which can "
+                    "round the last digit)."
+                )
             return Stage("clip", TITLES["clip"], _changed(before, after), note, rows)
     value = optimizer.clipvalue
     if value is not None:
@@ -250,7 +254,7 @@ def _rule(optimizer: Optimizer, call: Call) -> Stage:
         )
         return Stage("rule", f"{TITLES['rule']}: {label}", False, note, tuple(rows))
     rates = ", ".join(_fmt(v) for v in r.rate)
-    note = f"{label} turns g into a step with a per-dimension learning rate η_t = ({rates})."
+    note = f"Turns g into a step with a per-dimension learning rate η_t = ({rates})."
     return Stage("rule", f"{TITLES['rule']}: {label}", True, note, tuple(rows))
 
 

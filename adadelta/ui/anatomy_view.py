@@ -100,12 +100,14 @@ def adadelta_equations(r: anatomy.Rule, i: int) -> str:
 
 
 ADADELTA_RULE = (
-    r"E[g^2]_t = \rho\,E[g^2]_{t-1} + (1-\rho)\,g_t^2,\quad "
-    r"\Delta x_t = -\frac{\sqrt{E[\Delta x^2]_{t-1}+\epsilon}}"
-    r"{\sqrt{E[g^2]_t+\epsilon}}\,g_t,\quad "
-    r"E[\Delta x^2]_t = \rho\,E[\Delta x^2]_{t-1} + (1-\rho)\,\Delta x_t^2,\quad "
-    r"x_t = x_{t-1} + \eta\,\Delta x_t"
+    r"\begin{aligned}"
+    r"E[g^2]_t &= \rho\,E[g^2]_{t-1} + (1-\rho)\,g_t^2, &"
+    r"\Delta x_t &= -\frac{\sqrt{E[\Delta x^2]_{t-1}+\epsilon}}{\sqrt{E[g^2]_t+\epsilon}}\,g_t,\\"
+    r"E[\Delta x^2]_t &= \rho\,E[\Delta x^2]_{t-1} + (1-\rho)\,\Delta x_t^2, &"
+    r"x_t &= x_{t-1} + \eta\,\Delta x_t"
+    r"\end{aligned}"
 )
+"""Zeiler (2012, arXiv:1212.5701), Algorithm 1, with Keras's learning rate η (spec §2)."""
 
 ADAGRAD_RULE = r"A_t = A_{t-1} + g_t^2,\quad x_t = x_{t-1} - \frac{\eta\,g_t}{\sqrt{A_t+\epsilon}}"
 
@@ -125,18 +127,18 @@ def adagrad_equations(r: anatomy.Rule, i: int) -> str:
     )
 
 
-def show_rule(r: anatomy.Rule) -> None:
+def show_rule(label: str, r: anatomy.Rule) -> None:
     """The rule's equations, in general and per dimension with this call's numbers."""
     if r.name == "Adadelta":
-        st.latex(ADADELTA_RULE)
-        write = adadelta_equations
+        general, write = ADADELTA_RULE, adadelta_equations
     elif r.name == "Adagrad":
-        st.latex(ADAGRAD_RULE)
-        write = adagrad_equations
+        general, write = ADAGRAD_RULE, adagrad_equations
     else:
         return
+    st.markdown(f"**{label}'s rule** with the numbers of this call, per dimension:")
+    st.latex(general)
     if not r.applied:
-        st.caption("Micro-step: the numbers below are computed and then thrown away.")
+        st.caption("Micro-step: these numbers are computed and then thrown away.")
     for i in range(min(len(DIMENSIONS), r.g.size)):
         st.latex(write(r, i))
 
@@ -183,11 +185,26 @@ def show_call(
         stage_set = [stages[n - 1] for stages in all_stages]
         st.markdown(f"#### {n}. {stage_set[0].title.split(':')[0]}")
         columns = st.columns(len(calls))
-        for column, stage, opt, call in zip(columns, stage_set, optimizers, calls):
+        for column, label, stage in zip(columns, labels, stage_set):
             with column:
                 marker = "●" if stage.active else "○"
-                st.markdown(f"{marker} {stage.note}")
-                if stage.rows:
-                    st.table(stage_table(stage))
-                if key == "rule":
-                    show_rule(anatomy.rule(opt, call))
+                st.markdown(f"{marker} **{label}:** {stage.note}")
+                show_rows(stage)
+        if key == "rule":
+            for label, opt, call in zip(labels, optimizers, calls):
+                show_rule(label, anatomy.rule(opt, call))
+
+
+def show_rows(stage: anatomy.Stage) -> None:
+    """The stage's table; one line instead when it passed everything on unchanged."""
+    if not stage.rows:
+        return
+    if stage.active or any(
+        not np.array_equal(row.before, row.after, equal_nan=True) for row in stage.rows
+    ):
+        st.table(stage_table(stage))
+        return
+    kept = "; ".join(
+        f"{row.name} = ({', '.join(number(v) for v in row.before)})" for row in stage.rows
+    )
+    st.caption(f"Unchanged: {kept}.")

@@ -176,7 +176,7 @@ def step_figure(
         if call.t > 1 and not np.array_equal(before, after):
             data.append(_arrow("EMA moves", before, after, "#444444", "dashdot", 2))
         data.append(_point("EMA after the call", after, "#444444", "diamond", 10))
-    data.append(_point(f"w before call {call.t}", given, "white", "circle-open", 16))
+    data.append(_point(f"w before call {call.t}", given, "black", "circle-open", 16))
     data.append(_point(f"w after call {call.t}", final, style.colour, style.symbol, 12))
 
     axes = {"autorange": False, "showgrid": False, "zeroline": False, "exponentformat": "e"}
