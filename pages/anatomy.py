@@ -54,7 +54,7 @@ if T.key in st.session_state and int(st.session_state[T.key] or 1) > num_steps:
     )
     st.session_state[T.key] = num_steps
 
-back, number, forward, _ = st.columns([1, 2, 1, 4], vertical_alignment="bottom")
+back, number, forward, _ = st.columns([1.4, 2, 1.4, 3.2], vertical_alignment="bottom")
 back.button(
     "◀ Step back",
     on_click=_move,
