@@ -31,11 +31,12 @@ GRADIENT_STAGES = (
 """The gradient stages drawn, their legend names and colours (Okabe–Ito)."""
 
 PARAM_STAGES = (
-    ("decay", "weight decay", "#E69F00", "dot"),
+    ("decay", "weight decay", "#7F3C8D", "dot"),
     ("rule", "update rule", None, "solid"),
     ("overwrite", "EMA overwrite", "#000000", "dash"),
 )
-"""The params' moves drawn: legend names, colours (None: the optimizer's own) and dashes."""
+"""The params' moves drawn: legend names, colours (None: the optimizer's own; weight decay in a
+purple that no optimizer uses) and dashes."""
 
 
 def _vec(value: Any) -> np.ndarray:
