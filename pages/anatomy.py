@@ -5,7 +5,16 @@ import urllib.parse
 import streamlit as st
 
 from adadelta.problems import FormulaError
-from adadelta.ui import anatomy_view, build, controls, pagestate, panels, state, surface_view
+from adadelta.ui import (
+    anatomy_view,
+    build,
+    compute,
+    controls,
+    pagestate,
+    panels,
+    state,
+    surface_view,
+)
 from adadelta.ui.routing import require_navigation
 from adadelta.ui.widgets import plain, render
 
@@ -90,7 +99,7 @@ for message in errors:
     st.error(message, icon=":material/error:")
 
 if not errors:
-    with surface_view.compute.computing(
+    with compute.computing(
         "surface runs",
         ("anatomy", *run),
         "Running… the first run of a new combination compiles (a few seconds).",

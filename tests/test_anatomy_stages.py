@@ -222,3 +222,13 @@ def test_the_anatomy_link_reads_like_the_explorer_and_clamps_t():
     assert state.run.run.problem == explorer.problem and state.run.run.start == explorer.start
     bad = pagestate.anatomy_page({"anatomy.t": "abc"})
     assert bad.run.t == controls.ANATOMY["t"].default and bad.messages
+
+
+def test_a_diverged_run_names_its_first_nonfinite_position():
+    (result,) = dissect(rosenbrock(), START, Adagrad(learning_rate=1e30), 4)
+    first = anatomy_view.first_nonfinite(result)
+    assert 1 <= first <= 4
+    assert np.all(np.isfinite(result.params[first - 1]))
+    assert not np.all(np.isfinite(result.params[first])) or not np.isfinite(result.loss[first])
+    (finite,) = dissect(rosenbrock(), START, Adagrad(learning_rate=0.1), 4)
+    assert anatomy_view.first_nonfinite(finite) == -1

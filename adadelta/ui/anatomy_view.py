@@ -143,6 +143,13 @@ def show_rule(label: str, r: anatomy.Rule) -> None:
         st.latex(write(r, i))
 
 
+def first_nonfinite(result: Dissection) -> int:
+    """The first position whose weights or loss are NaN or infinite (-1 if none)."""
+    points = np.asarray(result.params, np.float64).reshape(len(result.loss), -1)
+    bad = ~np.all(np.isfinite(points), axis=1) | ~np.isfinite(result.loss)
+    return int(np.argmax(bad)) if bad.any() else -1
+
+
 def call_figure(setting: tuple, label: str, surface, call: Call, ema: bool):
     """The call's figure, from the figure cache."""
     return compute.figure(
@@ -160,7 +167,7 @@ def show_call(
     all_stages = [anatomy.stages(opt, call) for opt, call in zip(optimizers, calls)]
 
     columns = st.columns(len(calls))
-    for column, label, call, opt in zip(columns, labels, calls, optimizers):
+    for column, label, call, opt, result in zip(columns, labels, calls, optimizers, results):
         with column:
             st.subheader(label)
             before, after = call.loss_before, call.loss_after
@@ -172,7 +179,7 @@ def show_call(
             if not all(np.isfinite(np.asarray(call.info.params.final, np.float64))):
                 st.warning(
                     f"{label}'s weights are not finite after this call (NaN or inf): the run "
-                    "diverged here or before.",
+                    f"diverged at position {first_nonfinite(result)}. Step back to see how.",
                     icon=":material/warning:",
                 )
     st.caption(
