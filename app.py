@@ -21,6 +21,12 @@ navigation = st.navigation(
             url_path="surfaces",
         ),
         st.Page(
+            "pages/anatomy.py",
+            title="Anatomy of one step",
+            icon=":material/biotech:",
+            url_path="anatomy",
+        ),
+        st.Page(
             "pages/networks.py",
             title="Small networks",
             icon=":material/hub:",

@@ -1,6 +1,7 @@
 """The loss-surface explorer: every Adadelta argument, animated against Adagrad and friends."""
 
 import math
+import urllib.parse
 
 import streamlit as st
 
@@ -8,9 +9,12 @@ from adadelta.problems import FormulaError
 from adadelta.ui import build, controls, figures, pagestate, panels, state
 from adadelta.ui.kinds import show
 from adadelta.ui.routing import require_navigation
-from adadelta.ui.widgets import plain
+from adadelta.ui.widgets import plain, render
 
 require_navigation()
+
+ANATOMY_URL = "anatomy"
+"""The anatomy page, relative to this one (both sit at the app's root)."""
 
 st.title("Loss-surface explorer")
 st.markdown(
@@ -85,3 +89,13 @@ if extras and problem.noise_sigma == 0:
 
 if objective is not None and not errors:
     figures.surface_results(problem, specs, start, num_steps, seed)
+    pick, link = st.columns([1, 4], vertical_alignment="bottom")
+    t = render(controls.ANATOMY["t"], pick)
+    query = {
+        **pagestate.encode(controls.SURFACE_PAGE, st.session_state),
+        **pagestate.encode((controls.ANATOMY,), {controls.ANATOMY["t"].key: t}),
+    }
+    link.markdown(
+        f":material/biotech: [Dissect call {t} of this run: every stage of Keras's apply(), "
+        f"Adadelta beside Adagrad]({ANATOMY_URL}?{urllib.parse.urlencode(query)})"
+    )

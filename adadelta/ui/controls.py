@@ -673,6 +673,24 @@ SURFACE_PAGE: tuple[Group, ...] = (PROBLEM, *SURFACE_GROUPS.values(), *OPTIMIZER
 NETWORK_PAGE: tuple[Group, ...] = (NETWORK, *OPTIMIZER_GROUPS)
 """Every group of the network page (its URL state)."""
 
+ANATOMY = Group(
+    "anatomy",
+    (
+        Integer(
+            "t",
+            "The call dissected: call t moves the weights from position t−1 to position t.",
+            1,
+            low=1,
+            high=PROBLEM["num_steps"].high,
+            step=1,
+        ),
+    ),
+)
+"""The anatomy page's own control: which call of the run it takes apart."""
+
+ANATOMY_PAGE: tuple[Group, ...] = (ANATOMY, *SURFACE_PAGE)
+"""Every group of the anatomy page: the explorer's, so a link carries over, and the call."""
+
 
 SWEEPS_PAGE: tuple[Group, ...] = (SWEEPS, ADADELTA, SCHEDULES["constant"], RELATIVES["Adagrad"])
 """Every group of the sweeps page (its URL state): the experiments, and the base settings of

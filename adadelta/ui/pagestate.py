@@ -57,7 +57,7 @@ class PageState(NamedTuple):
             not compared). Not an error: a page keeps such values for when they apply.
     """
 
-    run: SurfaceRun | NetworkRun
+    run: SurfaceRun | NetworkRun | AnatomyRun
     messages: tuple[str, ...]
     unused: tuple[str, ...]
 
@@ -160,6 +160,22 @@ def surface_run(values: Mapping[str, Any]) -> SurfaceRun:
     )
 
 
+class AnatomyRun(NamedTuple):
+    """What the anatomy page takes apart: call ``t`` of Adadelta's and Adagrad's runs."""
+
+    run: SurfaceRun
+    t: int
+
+
+def anatomy_run(values: Mapping[str, Any]) -> AnatomyRun:
+    """The explorer's run for these values, with Adadelta and Adagrad only, and the call t
+    (at most the run's number of calls)."""
+    run = surface_run(values)
+    run = run._replace(optimizers=optimizer_specs(values, ("Adagrad",)))
+    t = min(controls.ANATOMY.values(values)["t"], run.num_steps)
+    return AnatomyRun(run, t)
+
+
 def network_run(values: Mapping[str, Any]) -> NetworkRun:
     """What the network page runs for these values (by key; defaults where absent)."""
     network = controls.NETWORK.values(values)
@@ -193,6 +209,11 @@ def _page(
 def surfaces_page(query: Query) -> PageState:
     """What the loss-surface page runs for a link's parameters, and what it says about them."""
     return _page(controls.SURFACE_PAGE, surface_run, query)
+
+
+def anatomy_page(query: Query) -> PageState:
+    """What the anatomy page takes apart for a link's parameters, and what it says about them."""
+    return _page(controls.ANATOMY_PAGE, anatomy_run, query)
 
 
 def networks_page(query: Query) -> PageState:
