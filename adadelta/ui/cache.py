@@ -36,6 +36,7 @@ BUDGETS_MB = {
     "surface runs": 64,
     "network runs": 384,
     "figures": 192,
+    "exports": 32,
 }
 """Each store's budget. ``ADADELTA_CACHE_SCALE`` (a float, default 1) scales all of them."""
 
