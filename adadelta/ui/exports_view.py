@@ -174,15 +174,14 @@ def export_section(
         for tab, (_, language, name, program, ext) in zip(
             st.tabs([label for label, *_ in CODE]), CODE
         ):
-            with tab:
-                source = program(run)
-                st.code(source, language=language, line_numbers=False, height=320)
-                st.download_button(
-                    f"Download {name}.{ext}",
-                    source,
-                    file_name=f"{stem}-{name}.{ext}",
-                    mime="text/plain",
-                    icon=":material/code:",
-                    on_click="ignore",
-                    key=f"{page}.exports.{name}",
-                )
+            source = program(run)
+            tab.code(source, language=language, height=320)
+            tab.download_button(
+                f"Download {name}.{ext}",
+                source,
+                file_name=f"{stem}-{name}.{ext}",
+                mime="text/plain",
+                icon=":material/code:",
+                on_click="ignore",
+                key=f"{page}.exports.{name}",
+            )
