@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from adadelta.ui import room
 from adadelta.ui.routing import require_navigation
 
 require_navigation()
 
 st.title("Adadelta Lab")
+room.copy_link()
 st.markdown(
     """
 An interactive lab for **adaptive learning rates**. Adadelta gives every parameter its own
