@@ -170,6 +170,10 @@ def export_section(
             help="The animated figure as one file with plotly.js inside: plays from disk with "
             "no network, for slides. Built when clicked (a few seconds, about 5 MB).",
         )
+        st.caption(
+            "The CSV and the animation are built when you click (a few seconds): the button "
+            "stays pressed until the download starts."
+        )
         st.markdown("**Code that reproduces this run**")
         for tab, (_, language, name, program, ext) in zip(
             st.tabs([label for label, *_ in CODE]), CODE

@@ -196,7 +196,7 @@ _PRESENTER_CSS = """
   const show = () => {
     const chart = document.querySelector('[data-testid="stPlotlyChart"][data-adl-animated]');
     if (chart) chart.scrollIntoView({ block: "start" });
-    else if (++waited < 100) setTimeout(show, 200);
+    else if (++waited < 600) setTimeout(show, 200);  // a first network run can take a while
   };
   show();
 })();
