@@ -1,12 +1,12 @@
 """The pages' Export section: the run's trace, configuration, animated figure and code.
 
 Nothing here is built on a plain rerun. The section is a keyed expander: while it is closed a
-rerun draws only its label. Opened, it writes the JSON and the three code snippets (a few
-milliseconds) and offers the CSV and the standalone HTML as *deferred* downloads: Streamlit
-calls the builder (1 to 3 s: a full-record run of the engine, or plotly.js inlined into a
-5 MB page) only when the button is clicked, on a thread of its own, while the button shows
-that it is working. A built file is kept in the ``exports`` store, so a class clicking the
-same link builds it once.
+rerun draws only its label. Opened, it writes the JSON and the three code snippets (tens of
+milliseconds, once per setting: they are kept in the ``exports`` store) and offers the CSV and
+the standalone HTML as *deferred* downloads: Streamlit calls the builder (1 to 3 s: a
+full-record run of the engine, or plotly.js inlined into a 5 MB page) only when the button is
+clicked, on a thread of its own, while the button shows that it is working. A built file is
+kept in the ``exports`` store too, so a class clicking the same link builds it once.
 """
 
 from __future__ import annotations
@@ -94,6 +94,11 @@ def build_html(figure: dict[str, Any], title: str) -> str:
     return standalone_html(figure, title=title, description=alt_text(figure) or None)
 
 
+def _texts(run: SurfaceRun | NetworkRun) -> dict[str, str]:
+    """The configuration JSON and every code snippet of a run (a few tens of milliseconds)."""
+    return {"json": config_json(run), **{name: program(run) for _, _, name, program, _ in CODE}}
+
+
 def _deferred(key: tuple, make: Callable[[], str]) -> Callable[[], bytes]:
     """``make`` as a download's deferred data, kept in the ``exports`` store once built.
 
@@ -129,12 +134,12 @@ def export_section(
         return
     with section:
         try:
-            run = run_of()
+            texts = cache.store("exports").get(("texts", page, setting), lambda: _texts(run_of()))
         except ValueError as error:
             st.info(f"This setting cannot be exported: {error}", icon=":material/info:")
             return
         stem = f"adadelta-lab-{page}"
-        csv_data = _deferred(("csv", page, setting), lambda: build_csv(run))
+        csv_data = _deferred(("csv", page, setting), lambda: build_csv(run_of()))
         html_data = _deferred(
             ("html", page, setting), lambda: build_html(figure(), f"Adadelta Lab: {title}")
         )
@@ -152,7 +157,7 @@ def export_section(
         )
         middle.download_button(
             "Configuration (JSON)",
-            config_json(run),
+            texts["json"],
             file_name=f"{stem}-config.json",
             mime="application/json",
             icon=":material/data_object:",
@@ -175,10 +180,8 @@ def export_section(
             "stays pressed until the download starts."
         )
         st.markdown("**Code that reproduces this run**")
-        for tab, (_, language, name, program, ext) in zip(
-            st.tabs([label for label, *_ in CODE]), CODE
-        ):
-            source = program(run)
+        for tab, (_, language, name, _, ext) in zip(st.tabs([label for label, *_ in CODE]), CODE):
+            source = texts[name]
             tab.code(source, language=language, height=320)
             tab.download_button(
                 f"Download {name}.{ext}",
