@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from adadelta.ui import compute, controls, home, pagestate, surface_view
+from adadelta.ui import compute, controls, home, pagestate, room, surface_view
 from adadelta.ui.charts import chart
 from adadelta.ui.kinds import show
 from adadelta.ui.routing import require_navigation
@@ -10,6 +10,7 @@ from adadelta.ui.routing import require_navigation
 require_navigation()
 
 st.title("Adadelta Lab")
+room.copy_link()
 st.markdown(
     """
 An interactive lab for **adaptive learning rates**: watch Adadelta give every parameter its

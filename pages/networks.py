@@ -3,22 +3,23 @@
 import streamlit as st
 
 from adadelta.problems import DATASETS
-from adadelta.ui import build, controls, figures, pagestate, panels, state
+from adadelta.ui import build, controls, figures, pagestate, panels, room, state
 from adadelta.ui.routing import require_navigation
 from adadelta.ui.widgets import plain, render_group
 
 require_navigation()
 
 st.title("Small-network trainer")
-st.markdown(
-    "On a real (small) neural network, Adadelta adapts **every weight's learning rate "
-    "separately**. Train the same network from the same initial weights on the same "
-    "minibatches with Adadelta and its relatives, then watch the decision boundary form and "
-    "the per-weight learning rates spread out. Here gradient accumulation, loss scaling, "
-    "clipping and the EMA have visible effects."
-)
-
 state.load_and_report(controls.NETWORK_PAGE)
+if not room.toolbar():
+    st.markdown(
+        "On a real (small) neural network, Adadelta adapts **every weight's learning rate "
+        "separately**. Train the same network from the same initial weights on the same "
+        "minibatches with Adadelta and its relatives, then watch the decision boundary form and "
+        "the per-weight learning rates spread out. Here gradient accumulation, loss scaling, "
+        "clipping and the EMA have visible effects."
+    )
+
 
 with st.sidebar:
     st.subheader("Data and network")

@@ -6,7 +6,7 @@ import urllib.parse
 import streamlit as st
 
 from adadelta.problems import FormulaError
-from adadelta.ui import build, controls, figures, pagestate, panels, state
+from adadelta.ui import build, controls, figures, pagestate, panels, room, state
 from adadelta.ui.kinds import show
 from adadelta.ui.routing import require_navigation
 from adadelta.ui.widgets import plain, render
@@ -17,14 +17,15 @@ ANATOMY_URL = "anatomy"
 """The anatomy page, relative to this one (both sit at the app's root)."""
 
 st.title("Loss-surface explorer")
-st.markdown(
-    "Pick a surface, set any of Adadelta's Keras arguments, and press **▶ Play**. Each "
-    "optimizer starts at the same point; the right-hand panels show the **effective learning "
-    "rate of each dimension**, the factor that turns that dimension's gradient into a step. "
-    "Adagrad's can only shrink; Adadelta's can grow again."
-)
-
 state.load_and_report(controls.SURFACE_PAGE)
+if not room.toolbar():
+    st.markdown(
+        "Pick a surface, set any of Adadelta's Keras arguments, and press **▶ Play**. Each "
+        "optimizer starts at the same point; the right-hand panels show the **effective learning "
+        "rate of each dimension**, the factor that turns that dimension's gradient into a step. "
+        "Adagrad's can only shrink; Adadelta's can grow again."
+    )
+
 
 figures.apply_contour_click(st.session_state)
 

@@ -37,6 +37,7 @@ BUDGETS_MB = {
     "network runs": 384,
     "figures": 192,
     "sweeps": 64,
+    "exports": 32,
 }
 """Each store's budget. ``ADADELTA_CACHE_SCALE`` (a float, default 1) scales all of them."""
 

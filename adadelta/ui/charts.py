@@ -16,6 +16,8 @@ import streamlit as st
 
 from adadelta.viz import Figure, alt_text
 
+from . import room
+
 DEFAULT_HEIGHT = 450
 """plotly.js's default height, for a spec without one."""
 
@@ -32,7 +34,12 @@ class _Spec(go.Figure):
 
 
 def chart(fig: Figure, **kwargs: Any) -> Any:
-    """Draws a figure spec; ``kwargs`` go to ``st.plotly_chart`` (key, on_select, ...)."""
+    """Draws a figure spec; ``kwargs`` go to ``st.plotly_chart`` (key, on_select, ...).
+
+    In presenter mode the spec's text, Play/Pause and scrubber are drawn larger.
+    """
+    if room.presenting():
+        fig = room.presented(fig)
     height = fig.get("layout", {}).get("height") or DEFAULT_HEIGHT
     return st.plotly_chart(
         _Spec(fig),

@@ -667,10 +667,23 @@ OPTIMIZER_GROUPS: tuple[Group, ...] = (
 )
 """Every optimizer control, shared by the pages."""
 
-SURFACE_PAGE: tuple[Group, ...] = (PROBLEM, *SURFACE_GROUPS.values(), *OPTIMIZER_GROUPS)
+VIEW = Group(
+    "view",
+    (
+        Checkbox(
+            "presenter",
+            "Presenter mode: large type, sidebar folded, Play and the step slider up front.",
+            False,
+        ),
+    ),
+)
+"""How a page is shown, not what it runs: presenter mode (in the URL, so a shared link opens a
+projector-ready view)."""
+
+SURFACE_PAGE: tuple[Group, ...] = (PROBLEM, *SURFACE_GROUPS.values(), *OPTIMIZER_GROUPS, VIEW)
 """Every group of the loss-surface page (its URL state)."""
 
-NETWORK_PAGE: tuple[Group, ...] = (NETWORK, *OPTIMIZER_GROUPS)
+NETWORK_PAGE: tuple[Group, ...] = (NETWORK, *OPTIMIZER_GROUPS, VIEW)
 """Every group of the network page (its URL state)."""
 
 ANATOMY = Group(

@@ -15,7 +15,7 @@ import streamlit as st
 from adadelta.viz import Run
 from adadelta.viz import network as netviz
 
-from . import build, compute
+from . import build, compute, exports_view
 from .charts import chart
 
 
@@ -102,12 +102,21 @@ def network_results(
                 icon=":material/warning:",
             )
 
-    chart(_figure("boundary", setting, result))
+    boundary = _figure("boundary", setting, result)
+    chart(boundary)
     output = "P(class 1)" if classification else "the predicted value"
     st.caption(
         f"Press ▶ Play to watch it learn: the network's output over the input plane ({output}), "
         "one panel per optimizer, from the same initial weights on the same minibatches. "
-        "Filled points train, hollow points test."
+        "Filled points train, hollow points test. Keyboard: **K** plays and pauses, **,** and "
+        "**.** step back and forward."
+    )
+    exports_view.export_section(
+        "networks",
+        setting,
+        lambda: exports_view.network_export_run(*setting),
+        lambda: boundary,
+        f"{network.dataset}, decision boundary",
     )
     chart(_figure("curves", setting, result))
     st.subheader("Every weight has its own learning rate")

@@ -16,7 +16,7 @@ import streamlit as st
 from adadelta import viz
 from adadelta.viz import Backdrop, Run
 
-from . import build, cache, compute, summary
+from . import build, cache, compute, exports_view, summary
 from .charts import chart
 from .widgets import plain
 
@@ -112,8 +112,9 @@ def surface_results(
             return
         result = compute.simulate(*setting)
 
+    main = _figure("main", setting, surface, result)
     chart(
-        _figure("main", setting, surface, result),
+        main,
         key=CONTOUR_KEY,
         on_select="rerun",
         selection_mode="points",
@@ -123,7 +124,15 @@ def surface_results(
         "▶ Play animates the paths and moves the cursor over the learning rates in step. "
         "Click anywhere on the surface to start there. The effective learning rate is the "
         "factor with which a dimension's gradient became its step (Adadelta: "
-        "η·√(E[Δx²]+ε)/√(E[g²]+ε); Adagrad: η/√(Σg²+ε))."
+        "η·√(E[Δx²]+ε)/√(E[g²]+ε); Adagrad: η/√(Σg²+ε)). Keyboard: **K** plays and pauses, "
+        "**,** and **.** step back and forward."
+    )
+    exports_view.export_section(
+        "surfaces",
+        setting,
+        lambda: exports_view.surface_export_run(*setting),
+        lambda: main,
+        surface.title,
     )
     columns = st.columns(len(optimizers))
     for column, spec, trace in zip(columns, optimizers, result.traces):
