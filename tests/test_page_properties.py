@@ -16,6 +16,7 @@ from page_harness import charts, run_page
 
 from adadelta.problems.formula import FUNCTIONS
 from adadelta.ui import controls
+from adadelta.ui.kinds import Checkbox, Choice, Control, MultiChoice, Text
 
 pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
@@ -69,13 +70,13 @@ def test_any_formula_ends_in_a_message_or_a_drawn_run(formula):
         assert any("**Surface:**" in e.value for e in at.error), [e.value for e in at.error]
 
 
-def _bound_values(control: controls.Control) -> st.SearchStrategy[str]:
+def _bound_values(control: Control) -> st.SearchStrategy[str]:
     """The URL text of a control's extreme (and default) values."""
-    if control.kind == "bool":
+    if isinstance(control, Checkbox):
         return st.sampled_from(("true", "false"))
-    if control.kind in ("choice", "multi"):
+    if isinstance(control, (Choice, MultiChoice)):
         return st.sampled_from(control.options)
-    if control.kind == "text":
+    if isinstance(control, Text):
         return st.sampled_from((str(control.default), "", "1/0", "x" * 300))
     values = [v for v in (control.low, control.high, control.default) if v is not None]
     if control.optional:
@@ -83,8 +84,8 @@ def _bound_values(control: controls.Control) -> st.SearchStrategy[str]:
     return st.sampled_from([str(v) for v in values])
 
 
-def _at_bounds(pairs: list[tuple[str, controls.Control]]) -> st.SearchStrategy[dict[str, str]]:
-    keyed = {control.key(group): control for group, control in pairs}
+def _at_bounds(groups) -> st.SearchStrategy[dict[str, str]]:
+    keyed = controls.controls_of(groups)
     keys = st.lists(st.sampled_from(sorted(keyed)), min_size=1, max_size=4, unique=True)
     return keys.flatmap(
         lambda chosen: st.fixed_dictionaries({k: _bound_values(keyed[k]) for k in chosen})
@@ -92,23 +93,23 @@ def _at_bounds(pairs: list[tuple[str, controls.Control]]) -> st.SearchStrategy[d
 
 
 @settings(SLOW, max_examples=8)
-@given(query=_at_bounds(controls.surface_page_controls()))
+@given(query=_at_bounds(controls.SURFACE_PAGE))
 def test_surface_controls_at_their_bounds_never_raise(query):
     at = run_page("surfaces", {"problem.num_steps": "100", **query})
     assert_message_or_result(at)
 
 
 @settings(SLOW, max_examples=4)
-@given(query=_at_bounds(controls.network_page_controls()))
+@given(query=_at_bounds(controls.NETWORK_PAGE))
 def test_network_controls_at_their_bounds_never_raise(query):
     small = {"network.num_steps": "60", "network.n_points": "100"}
     at = run_page("networks", {**small, **query})
     assert_message_or_result(at)
 
 
-def _links(pairs: list[tuple[str, controls.Control]]) -> st.SearchStrategy[dict[str, str]]:
+def _links(groups) -> st.SearchStrategy[dict[str, str]]:
     keys = st.one_of(
-        st.sampled_from(sorted(control.key(group) for group, control in pairs)),
+        st.sampled_from(sorted(controls.controls_of(groups))),
         st.text(min_size=1, max_size=12),
     )
     values = st.one_of(
@@ -119,14 +120,14 @@ def _links(pairs: list[tuple[str, controls.Control]]) -> st.SearchStrategy[dict[
 
 
 @settings(SLOW, max_examples=6)
-@given(surface_query=_links(controls.surface_page_controls()))
+@given(surface_query=_links(controls.SURFACE_PAGE))
 def test_any_link_to_the_surface_page_never_raises(surface_query):
     at = run_page("surfaces", {"problem.num_steps": "100", **surface_query})
     assert not at.exception, ([e.value for e in at.exception], quote(str(surface_query)))
 
 
 @settings(SLOW, max_examples=4)
-@given(network_query=_links(controls.network_page_controls()))
+@given(network_query=_links(controls.NETWORK_PAGE))
 def test_any_link_to_the_network_page_never_raises(network_query):
     small = {"network.num_steps": "60", "network.n_points": "100"}
     at = run_page("networks", {**small, **network_query})
