@@ -32,6 +32,7 @@ def test_the_modules_that_need_something_are_classified_by_what_they_need():
     by_name = {str(path.relative_to(TESTS)): categories(path) for path in MODULES}
     assert by_name["test_conformance_keras.py"] == {"keras"}  # imports keras_oracle
     assert by_name["test_network_keras.py"] == {"keras"}  # imports keras in functions
+    assert by_name["test_exports.py"] == {"keras"}  # runs the generated Keras programs
     assert by_name["test_page_surfaces.py"] == {"apptest"}
     assert by_name["test_page_networks.py"] == {"apptest"}
     browser = {name for name in by_name if name.startswith("browser/")}
