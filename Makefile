@@ -2,7 +2,7 @@
 #   make run    creates .venv, installs the runtime, starts the app on http://localhost:8501
 #   make test   installs the dev tools, lints, runs the whole suite (real-browser tests included)
 #               on every core (pytest-xdist), then prints the 15 slowest tests and its time
-#   make check  lint and the unit tests only (no Keras, no browser, no AppTest): the inner loop
+#   make check  lint and the unit tests only (no Keras, browser, AppTest or app server): the inner loop
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv

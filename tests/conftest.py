@@ -8,6 +8,8 @@ Markers, set here from what a test module imports, so that nobody has to remembe
 - ``apptest``: imports ``page_harness`` or ``streamlit.testing``, or uses the
   ``fresh_streamlit_caches`` fixture;
 - ``keras``: imports ``keras`` or ``keras_oracle`` (anywhere in the module);
+- ``server``: starts the app's server in another process (a real Streamlit server, tens of
+  seconds); such a test says so with ``@pytest.mark.server``, as no import shows it;
 - ``unit``: none of these. ``make check`` runs ``-m unit``; a unit test that imports Keras or
   runs an AppTest fails, so a wrong classification cannot hide.
 """
@@ -42,7 +44,7 @@ import pytest  # noqa: E402
 jax.config.update("jax_numpy_rank_promotion", "raise")
 
 # Slowest kinds first, so that xdist does not end the run waiting for one long test.
-ORDER = {"browser": 0, "apptest": 1, "keras": 2, "unit": 3}
+ORDER = {"browser": 0, "server": 1, "apptest": 1, "keras": 2, "unit": 3}
 _IMPORT_SIGNS = {
     "browser": ("playwright",),
     "apptest": ("page_harness", "streamlit.testing"),
@@ -76,6 +78,8 @@ def item_categories(item: pytest.Item) -> set[str]:
     found = set(_module_categories_cached(path))
     if "fresh_streamlit_caches" in getattr(item, "fixturenames", ()):
         found.add("apptest")
+    if item.get_closest_marker("server") is not None:
+        found.add("server")
     return found or {"unit"}
 
 

@@ -7,6 +7,7 @@ The page test modules also mark every test with ``fresh_streamlit_caches`` (``co
 from __future__ import annotations
 
 import pathlib
+from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
@@ -20,6 +21,34 @@ def run_page(name: str, query: dict[str, str]) -> AppTest:
     for key, value in query.items():
         at.query_params[key] = value
     return at.run()
+
+
+def set_widgets(at: AppTest, changes: dict[str, Any]) -> AppTest:
+    """Sets every widget of ``changes`` (key: widget value) in as few reruns as possible.
+
+    A page's JAX program is compiled once per feature combination, so changing many controls
+    in one rerun costs one compilation where a rerun per control would cost one each. Widgets
+    that appear only once another is set (a clipping threshold after its choice) are set in
+    the next rerun; every key must have been set by the end.
+    """
+    pending = dict(changes)
+    while pending:
+        present = {key: value for key, value in pending.items() if _has_widget(at, key)}
+        assert present, f"no widget for {sorted(pending)}"
+        for key, value in present.items():
+            at.get_by_key(key).set_value(value)
+            del pending[key]
+        at.run()
+        assert_clean(at)
+    return at
+
+
+def _has_widget(at: AppTest, key: str) -> bool:
+    try:
+        at.get_by_key(key)
+    except KeyError:
+        return False
+    return True
 
 
 def assert_clean(at: AppTest) -> None:

@@ -320,6 +320,7 @@ def test_sessions_per_replica_are_read_from_the_access_log():
     assert serve.replica_counts(log) == {"127.0.0.1:1": 2, "127.0.0.1:2": 1}
 
 
+@pytest.mark.server
 def test_smoke_two_students_against_a_real_server(tmp_path):
     """The whole tool once: it starts the app, visits cold, runs 2 students x 1 visit on
     /surfaces over the websocket, samples RSS, reports no error, and stops the server."""

@@ -32,6 +32,7 @@ def test_the_modules_that_need_something_are_classified_by_what_they_need():
     by_name = {str(path.relative_to(TESTS)): categories(path) for path in MODULES}
     assert by_name["test_conformance_keras.py"] == {"keras"}  # imports keras_oracle
     assert by_name["test_network_keras.py"] == {"keras"}  # imports keras in functions
+    assert by_name["test_exports.py"] == {"keras"}  # runs the generated Keras programs
     assert by_name["test_page_surfaces.py"] == {"apptest"}
     assert by_name["test_page_networks.py"] == {"apptest"}
     browser = {name for name in by_name if name.startswith("browser/")}
@@ -130,3 +131,28 @@ def test_a_unit_test_that_uses_keras_or_apptest_fails(pytester, monkeypatch):
             "*test_runs_an_apptest_behind_the_classifiers_back*classified 'unit'*",
         ]
     )
+
+
+DECLARED_SERVER = """
+import pytest
+
+
+@pytest.mark.server
+def test_starts_the_app():
+    pass
+
+
+def test_needs_nothing():
+    pass
+"""
+
+
+def test_a_test_that_starts_the_server_is_not_a_unit_test(pytester):
+    # make check (-m unit) must leave out what starts a real server, and make test keep it.
+    pytester.makeconftest((TESTS / "conftest.py").read_text())
+    pytester.makepyfile(test_server=DECLARED_SERVER)
+    unit = pytester.runpytest("-m", "unit", "-p", "no:cacheprovider")
+    unit.assert_outcomes(passed=1, deselected=1)
+    server = pytester.runpytest("-m", "server", "-p", "no:cacheprovider", "-v")
+    server.assert_outcomes(passed=1, deselected=1)
+    server.stdout.fnmatch_lines(["*test_starts_the_app PASSED*"])

@@ -4,7 +4,7 @@ import json
 
 import pytest
 from control_examples import another
-from page_harness import assert_clean, charts, run_page
+from page_harness import assert_clean, charts, run_page, set_widgets
 from streamlit.testing.v1 import AppTest
 
 from adadelta.problems import SURFACES
@@ -72,33 +72,61 @@ def test_presets_set_the_three_numbers_and_explain_the_cold_start():
     assert_clean(at)
 
 
+def others(*groups) -> dict[str, object]:
+    """A non-default widget value for every control of ``groups``, by key."""
+    return {c.key: c.to_widget(another(c)) for group in groups for c in group}
+
+
+# The page compiles one JAX program per feature combination (~5 s of CPU each, most of these
+# tests' time), so the tests below change every control of a group in one rerun: each value
+# still goes through its widget into a real run of the page. That each widget alone runs the
+# run pagestate says is test_page_wiring.py's fact; that the run builds the optimizer the
+# controls say is test_control_effects.py's.
+
+
 @pytest.mark.parametrize("kind", controls.LR_KINDS)
 def test_every_learning_rate_kind_and_its_controls(kind):
     at = page(**{"problem.num_steps": "300"})
     at.selectbox(key="adadelta.learning_rate").select(kind).run()
     assert_clean(at)
-    for control in controls.schedule(kind):
-        at.get_by_key(control.key).set_value(control.to_widget(another(control))).run()
-        assert_clean(at)
+    set_widgets(at, others(controls.schedule(kind)))
     assert len(charts(at)) >= CHARTS + (kind != "constant")  # with the lr(t) preview
 
 
 def test_every_adadelta_and_pipeline_control():
     at = page(**{"problem.num_steps": "300"})
-    at.slider(key="adadelta.rho").set_value(0.9).run()
-    at.number_input(key="adadelta.epsilon").set_value(1e-4).run()
-    at.text_input(key="adadelta.name").input("my_adadelta").run()
-    at.number_input(key="pipeline.weight_decay").set_value(0.01).run()
-    for clipping in ("clipnorm", "clipvalue", "global_clipnorm"):
-        at.selectbox(key="pipeline.clipping").select(clipping).run()
-        at.number_input(key=f"pipeline.{clipping}").set_value(0.5).run()
-        assert_clean(at)
-    at.checkbox(key="pipeline.use_ema").check().run()
-    at.slider(key="pipeline.ema_momentum").set_value(0.9).run()
-    at.number_input(key="pipeline.ema_overwrite_frequency").set_value(50).run()
-    at.number_input(key="pipeline.loss_scale_factor").set_value(8.0).run()
-    at.number_input(key="pipeline.gradient_accumulation_steps").set_value(3).run()
-    assert_clean(at)
+    # Each clipping choice with its threshold (the threshold appears after the choice), with
+    # the other pipeline features switched on alongside.
+    set_widgets(
+        at,
+        {
+            "adadelta.rho": 0.9,
+            "adadelta.epsilon": 1e-4,
+            "adadelta.name": "my_adadelta",
+            "pipeline.weight_decay": 0.01,
+            "pipeline.clipping": "clipnorm",
+            "pipeline.clipnorm": 0.5,
+        },
+    )
+    set_widgets(
+        at,
+        {
+            "pipeline.clipping": "clipvalue",
+            "pipeline.clipvalue": 0.5,
+            "pipeline.use_ema": True,
+            "pipeline.ema_momentum": 0.9,
+            "pipeline.ema_overwrite_frequency": 50,
+        },
+    )
+    set_widgets(
+        at,
+        {
+            "pipeline.clipping": "global_clipnorm",
+            "pipeline.global_clipnorm": 0.5,
+            "pipeline.loss_scale_factor": 8.0,
+            "pipeline.gradient_accumulation_steps": 3,
+        },
+    )
     assert len(charts(at)) >= CHARTS
     names = [trace.get("name") for trace in specs(at)[0]["data"]]
     assert "Adadelta EMA (shadow weights)" in names  # the EMA's path appears
@@ -107,20 +135,25 @@ def test_every_adadelta_and_pipeline_control():
 def test_every_problem_control_and_comparison_optimizer():
     at = page(**{"problem.num_steps": "300"})
     at.multiselect(key="problem.compare").select("RMSprop").select("SGD").select("Adam").run()
-    for group in controls.RELATIVES.values():
-        for control in group:
-            at.get_by_key(control.key).set_value(another(control)).run()
-            assert_clean(at)
-    at.number_input(key="problem.axis_scale").set_value(10.0).run()
-    at.number_input(key="problem.noise_sigma").set_value(0.5).run()
-    at.number_input(key="problem.seed").set_value(3).run()
-    at.number_input(key="problem.num_steps").set_value(200).run()
-    at.selectbox(key="problem.surface").select("quadratic").run()
-    at.slider(key="surface.quadratic.theta").set_value(45.0).run()
-    at.slider(key="surface.quadratic.kappa").set_value(50.0).run()
-    at.number_input(key="surface.quadratic.x0").set_value(3.0).run()
-    at.number_input(key="surface.quadratic.y0").set_value(-2.0).run()
     assert_clean(at)
+    set_widgets(at, others(*controls.RELATIVES.values()))
+    set_widgets(
+        at,
+        {
+            "problem.axis_scale": 10.0,
+            "problem.noise_sigma": 0.5,
+            "problem.seed": 3,
+            "problem.num_steps": 200,
+            "problem.surface": "quadratic",
+            "surface.quadratic.theta": 45.0,
+            "surface.quadratic.kappa": 50.0,
+            "surface.quadratic.x0": 3.0,
+            "surface.quadratic.y0": -2.0,
+        },
+    )
+    assert len(charts(at)) >= CHARTS
+    traces = [trace.get("name") for trace in specs(at)[0]["data"]]
+    assert all(any(name in str(t) for t in traces) for name in controls.RELATIVES), traces
 
 
 @pytest.mark.parametrize("surface", list(SURFACES))
@@ -141,8 +174,10 @@ def test_a_good_and_a_bad_formula():
     # The rest of the page keeps working: controls are still there and respond.
     at.slider(key="adadelta.rho").set_value(0.9).run()
     assert not at.exception
-    at.text_input(key="problem.formula").input("x**2 + y**2").run()
+    # Back to the good formula: its program is compiled already, a new one would cost ~5 s.
+    at.text_input(key="problem.formula").input("x**2 + 3*y**2 + sin(2*x)").run()
     assert_clean(at)
+    assert len(charts(at)) >= CHARTS
 
 
 def test_a_diverging_configuration_is_flagged():

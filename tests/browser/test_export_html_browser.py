@@ -58,7 +58,7 @@ def exported_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     start = np.asarray(objective.start, np.float32)
     traces = engine.run(objective, start, optimizers, 60, key=0)
     runs = [Run("Adadelta", traces[0]), Run("Adagrad", traces[1])]
-    figure = contour_figure(objective, runs, grid_size=80)
+    figure = contour_figure(objective, runs)
     path = tmp_path_factory.mktemp("export") / "paths.html"
     path.write_text(standalone_html(figure, title="Paths on Rosenbrock"), encoding="utf-8")
     return path

@@ -184,7 +184,16 @@ def test_surfaces_rho_then_play_animates_paths_and_rate_cursor(app_server: str, 
     assert start["active"] == 0 and start["trailPoints"] == 1, start
     assert start["cursorSteps"] == [0, 0], start["cursorSteps"]
     chart.locator("g.updatemenu-button", has_text="▶ Play").click()
-    page.wait_for_timeout(2000)
+    # Playing: the scrubber and the cursors have moved a few frames on (no fixed sleep).
+    page.wait_for_function(
+        f"""(chart) => {{
+            const state = ({_ANIMATION_STATE_JS})(chart);
+            return state.active >= 3 && state.cursorSteps.every((step) => step > 0);
+        }}""",
+        arg=chart.element_handle(),
+        timeout=APP_RUN_TIMEOUT_MS,
+        polling=100,
+    )
     playing = animation_state(chart)
     screenshot(page, "surfaces_playing")
 
@@ -237,8 +246,9 @@ def test_surfaces_bad_formula_shows_an_error_and_keeps_the_page(
     screenshot(page, "surfaces_bad_formula")
     assert_no_js_errors(page)
 
-    # Fixing the formula brings the figure back.
-    formula.fill("x**2 + 5*y**2")
+    # Fixing the formula brings the figure back (the custom surface's default formula: its
+    # program is compiled already, another formula would cost a compilation).
+    formula.fill("x**2 + 5*y**2 + sin(3*x)")
     formula.press("Enter")
     wait_for_app(page)
     main_chart(page)
