@@ -125,7 +125,7 @@ def test_surface_exports_are_offered_and_built_only_when_asked(recorded):
     # The JSON is the page's run.
     run = run_from_json(downloads["Configuration (JSON)"])
     assert run.num_steps == 40 and run.labels == ("Adadelta", "Adagrad")
-    assert run.start == (-1.2, 1.0)
+    assert run.start == pagestate.surfaces_page(SHORT["surfaces"]).run.start
 
     # A click calls the deferred builder once; a second click is served from the store.
     text = downloads["Trace (CSV)"]().decode()
@@ -140,7 +140,8 @@ def test_surface_exports_are_offered_and_built_only_when_asked(recorded):
     page = downloads["Animation (HTML, offline)"]().decode()
     assert recorded["html"] == 1
     assert page.startswith("<html") or page.lstrip().lower().startswith("<!doctype html")
-    assert "Paths on Rosenbrock" in page and "<title>Adadelta Lab: Rosenbrock</title>" in page
+    title = controls.SURFACES[pagestate.surfaces_page(SHORT["surfaces"]).run.problem.surface].title
+    assert f"Paths on {title}" in page and f"<title>Adadelta Lab: {title}</title>" in page
 
     # Further reruns with the section open build neither again.
     at.run()

@@ -11,7 +11,7 @@ from typing import Any
 from adadelta.optim import Optimizer
 from adadelta.optim.schedules import LearningRateSchedule
 
-from .runs import Run, learning_rate_kind
+from .runs import Run, keras_config, learning_rate_kind
 from .source import formula_python, python_literal, r_literal
 
 INDENT = "    "
@@ -93,7 +93,7 @@ def python_call(optimizer: Optimizer, *, keras: bool, depth: int = 0) -> str:
     prefix = "keras.optimizers." if keras else ""
     schedule_prefix = "keras.optimizers.schedules." if keras else "schedules."
     arguments = []
-    for name, value in optimizer.get_config().items():
+    for name, value in keras_config(optimizer).items():
         if name == "learning_rate":
             text = _learning_rate_python(optimizer, schedule_prefix, keras, depth + 1)
         else:
@@ -132,7 +132,7 @@ def r_call(
     the R snippet defines for it with keras3's ``LearningRateSchedule()``.
     """
     arguments, notes = [], []
-    for name, value in optimizer.get_config().items():
+    for name, value in keras_config(optimizer).items():
         if name == "learning_rate":
             kind, lr = learning_rate_kind(value)
             if kind == "constant":

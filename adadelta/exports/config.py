@@ -24,7 +24,7 @@ from adadelta.optim.schedules import LearningRateSchedule
 from adadelta.problems import Objective, compile_formula
 
 from .calls import FORMULA_CLASS
-from .runs import NetworkProblem, NetworkRun, Run, SurfaceRun, learning_rate_kind
+from .runs import NetworkProblem, NetworkRun, Run, SurfaceRun, keras_config, learning_rate_kind
 
 FORMAT = "adadelta-lab-run"
 VERSION = 1
@@ -76,7 +76,7 @@ def _plain(value: Any) -> Any:
 
 def optimizer_json(optimizer: Optimizer) -> dict[str, Any]:
     """An optimizer as ``keras.optimizers.serialize`` writes it."""
-    config = {name: _plain(value) for name, value in optimizer.get_config().items()}
+    config = {name: _plain(value) for name, value in keras_config(optimizer).items()}
     config["learning_rate"] = learning_rate_json(optimizer.learning_rate)
     return {
         "module": "keras.optimizers",

@@ -54,7 +54,26 @@ def _check_optimizers(optimizers: Any) -> tuple[Optimizer, ...]:
         )
     for optimizer in optimizers:
         learning_rate_kind(optimizer.learning_rate)  # fails early on an unexportable callable
+        keras_config(optimizer)  # and on a weight_decay_mask
     return optimizers
+
+
+def keras_config(optimizer: Optimizer) -> dict[str, Any]:
+    """``optimizer.get_config()`` with Keras's arguments only.
+
+    ``weight_decay_mask`` is this package's keyword, not Keras's (Keras marks variables with
+    ``exclude_from_weight_decay`` instead); a run that uses one cannot be exported as a Keras
+    call, so it raises ValueError. None, the default, is left out.
+    """
+    config = optimizer.get_config()
+    mask = config.pop("weight_decay_mask", None)
+    if mask is not None:
+        raise ValueError(
+            "A run with `weight_decay_mask` cannot be exported: Keras has no such argument "
+            "(it marks variables with `exclude_from_weight_decay`). Received: "
+            f"weight_decay_mask={mask!r}"
+        )
+    return config
 
 
 def default_labels(optimizers: Sequence[Optimizer]) -> tuple[str, ...]:
