@@ -27,7 +27,10 @@ pytestmark = pytest.mark.browser
 
 PROJECTOR = {"width": 1280, "height": 720}
 ANIMATED = '[data-testid="stPlotlyChart"][data-adl-animated]'
-LINK = "/surfaces?problem.num_steps=300&adadelta.rho=0.9&problem.compare=Adagrad%2CRMSprop"
+LINK = (
+    "/surfaces?problem.surface=rosenbrock&problem.num_steps=300&adadelta.rho=0.9"
+    "&problem.compare=Adagrad%2CRMSprop"
+)
 # plotly.js rejects the Promise of an animation that Pause interrupts, uncaught, with no
 # message (see test_surfaces_browser.PLOTLY_INTERRUPTED_ANIMATION): forgiven once per
 # interruption the chart reported, never otherwise.
@@ -199,7 +202,7 @@ def test_copy_link_shows_the_url_when_the_clipboard_is_blocked(
 
 def test_the_exports_download_from_the_page(projector: Page, app_server: str) -> None:
     page = projector
-    open_link(page, f"{app_server}/surfaces?problem.num_steps=60")
+    open_link(page, f"{app_server}/surfaces?problem.surface=rosenbrock&problem.num_steps=60")
     page.get_by_text("Export: trace (CSV)").click()
     wait_for_app(page)
     expect(page.get_by_role("button", name="Trace (CSV)")).to_be_visible(timeout=30_000)
