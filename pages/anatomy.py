@@ -12,6 +12,7 @@ from adadelta.ui import (
     controls,
     pagestate,
     panels,
+    room,
     state,
     surface_view,
 )
@@ -24,6 +25,7 @@ T = controls.ANATOMY["t"]
 NUM_STEPS = controls.PROBLEM["num_steps"]
 
 st.title("Anatomy of one step")
+room.copy_link()
 st.markdown(
     "One call of Keras 3's `optimizer.apply(grads)` takes the gradient through eight stages, "
     "always in this order: **÷ loss_scale_factor → gradient accumulation → clipping → weight "

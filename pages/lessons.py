@@ -2,12 +2,14 @@
 
 import streamlit as st
 
+from adadelta.ui import room
 from adadelta.ui.lessons import LESSONS, draw
 from adadelta.ui.routing import require_navigation
 
 require_navigation()
 
 st.title("Guided lessons")
+room.copy_link()
 st.caption(
     "Each lesson asks you to commit to an answer, then runs its prepared view with the same "
     "optimizers as the explorer and shows what happened, and why. Pick a lesson in the sidebar."

@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from adadelta.ui import controls, state, sweep_view
+from adadelta.ui import controls, room, state, sweep_view
 from adadelta.ui.routing import require_navigation
 from adadelta.ui.widgets import render
 
 require_navigation()
 
 st.title("Sweeps: test the paper's claims")
+room.copy_link()
 st.markdown(
     "Zeiler (2012) claims Adadelta needs no hand-tuned learning rate and is robust to its "
     "hyperparameters. Here hundreds of settings run at once (one vmapped run per optimizer), "

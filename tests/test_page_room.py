@@ -188,3 +188,10 @@ def test_a_presenter_link_opens_in_presenter_mode():
     at.toggle(key=PRESENTER.key).set_value(False).run()
     assert "view.presenter" not in at.query_params
     assert any("Pick a surface" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("name", ["lessons", "sweeps", "anatomy"])
+def test_every_other_page_has_copy_link(name):
+    at = run_page(name, {})
+    assert_clean(at)
+    assert any("Copy link" in element.proto.body for element in at.get("html"))
