@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import os
 import pathlib
+import re
 import signal
 import socket
 import subprocess
@@ -44,7 +45,7 @@ class Server:
         """Waits until the warm-up thread has visited every page (``launch.warm_up``)."""
         deadline = time.perf_counter() + timeout
         while time.perf_counter() < deadline:
-            if "warm-up:" in self.log_text():
+            if re.search(r"warm-up: \d+ visits", self.log_text()):
                 return True
             time.sleep(0.5)
         return False

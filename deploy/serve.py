@@ -1,6 +1,7 @@
 """``make serve REPLICAS=2``: N replicas of the app behind nginx, in the foreground.
 
-Each replica is ``streamlit run app.py`` on its own loopback port with the same
+Each replica is what ``make run`` starts (``python -m adadelta.ui.launch``: the compilation
+cache, the warm-up and the serving options) on its own loopback port with the same
 ``.streamlit/config.toml`` and the same cookie secret; nginx (Debian's package, its own prefix
 and config in a temporary directory, never the system service) listens on the front port with
 sticky sessions and websocket upgrade (``deploy/nginx.conf``). The front opens only once every
@@ -110,7 +111,7 @@ def stop(procs: list[subprocess.Popen], grace_s: float = 10.0) -> None:
 
 
 class Replica:
-    """One ``streamlit run app.py`` on a loopback port, its log in the run directory."""
+    """One app server (``make run``'s launcher) on a loopback port, its log in the run directory."""
 
     def __init__(self, index: int, port: int, run_dir: Path, env: dict[str, str]) -> None:
         self.index, self.port, self.env = index, port, env
@@ -125,9 +126,7 @@ class Replica:
                 [
                     sys.executable,
                     "-m",
-                    "streamlit",
-                    "run",
-                    str(ROOT / "app.py"),
+                    "adadelta.ui.launch",
                     "--server.port",
                     str(self.port),
                     "--server.address",

@@ -3,11 +3,13 @@
 ``make run`` starts the app through this module instead of ``streamlit run app.py``. It turns
 on JAX's persistent compilation cache before anything compiles, starts a warm-up thread and
 then runs Streamlit's own command line (``streamlit run app.py <options>``) in this process.
-The health check answers as soon as Streamlit is up; meanwhile the warm-up thread visits each
-page with its default settings, and the loss-surface page once per surface, like a first
-visitor would: the compiled programs (from the cache, or compiled once for it) and the
-default figures are then ready when the class arrives. A visitor who comes earlier waits for
-the same computation instead of starting another (see ``cache``).
+The health check answers as soon as Streamlit is up. The warm-up thread does not wait for it:
+while Streamlit starts, it runs the default settings of the explorer and the network trainer
+(their programs traced and loaded from the cache, or compiled once, and their results cached),
+which is most of a first visit's time. Once the server is healthy it visits each page with its
+default settings, and the loss-surface page once per surface, like a first visitor would, so
+that the default figures are ready too when the class arrives. A visitor who comes earlier
+waits for the same computation instead of starting another (see ``cache``).
 """
 
 from __future__ import annotations
@@ -65,8 +67,25 @@ def _wait_for_health(timeout: float = 120.0) -> str | None:
     return None
 
 
+def compute_defaults() -> None:
+    """What a link without parameters runs, straight from the compute layer (no session
+    needed): the explorer's main figure with its runs, then the network trainer's training."""
+    # Imported by ``main`` (through ``figures``) after the compilation cache is on.
+    from . import compute, pagestate, surface_view
+
+    surface_view.main_figure(*pagestate.surfaces_page({}).run)
+    compute.train(*pagestate.networks_page({}).run)
+
+
 def warm_up() -> None:
-    """Visits the pages once the server is healthy; logs what it did (never raises)."""
+    """Runs the default settings at once, then visits the pages once the server is healthy;
+    logs what it did (never raises)."""
+    start = time.perf_counter()
+    try:
+        compute_defaults()
+    except Exception as error:  # a warm-up must never take the server down
+        LOG.warning("warm-up of the default settings failed: %s", error)
+    LOG.info("default settings computed in %.1f s", time.perf_counter() - start)
     base = _wait_for_health()
     if base is None:
         LOG.warning("warm-up skipped: the server did not become healthy")

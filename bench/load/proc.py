@@ -27,13 +27,12 @@ def free_port() -> int:
 
 
 def streamlit_command(port: int, address: str = "127.0.0.1") -> list[str]:
-    """``streamlit run app.py`` on ``address:port``; everything else from .streamlit/config.toml."""
+    """The app as ``make run`` starts it (``adadelta.ui.launch``: compilation cache, warm-up,
+    serving options) on ``address:port``; everything else from .streamlit/config.toml."""
     return [
         sys.executable,
         "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
+        "adadelta.ui.launch",
         "--server.port",
         str(port),
         "--server.address",

@@ -1,0 +1,31 @@
+"""The launcher's warm-up: what it computes before the server answers is what a first visit
+asks for, so that the visit finds it cached (``tests/test_page_wiring.py`` shows that a page
+opened by a link runs ``pagestate``'s reading of that link)."""
+
+from __future__ import annotations
+
+import pytest
+
+from adadelta.ui import cache, compute, launch, pagestate
+
+
+def _computed_again():
+    raise AssertionError("the warm-up's result is not in the cache")
+
+
+@pytest.fixture
+def empty_stores():
+    for store in cache.stores().values():
+        store.clear()
+    yield
+    for store in cache.stores().values():
+        store.clear()
+
+
+def test_the_default_settings_are_cached_for_the_first_visit(empty_stores):
+    launch.compute_defaults()
+    surface, network = pagestate.surfaces_page({}).run, pagestate.networks_page({}).run
+    cache.store("surface runs").get(compute.surface_key(*surface), _computed_again)
+    cache.store("network runs").get(tuple(network), _computed_again)
+    assert len(cache.store("backdrops")) == 1
+    assert len(cache.store("figures")) == 1  # the explorer's main figure
