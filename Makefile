@@ -31,7 +31,13 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
-run: $(VENV)/.runtime
+# The default settings' programs, compiled into the persistent cache once per install or code
+# change: even a new installation's first start serves its first visitor without compiling.
+$(VENV)/.prepared: $(VENV)/.runtime $(shell find adadelta -name '*.py')
+	$(BIN)/python -m adadelta.ui.launch --prepare
+	touch $@
+
+run: $(VENV)/.runtime $(VENV)/.prepared
 	$(BIN)/python -m adadelta.ui.launch --server.port $(PORT) --server.headless true
 
 # Browser tests drive Debian's Chromium; Playwright's own browser download is never used.
@@ -62,7 +68,7 @@ bench: $(VENV)/.dev
 URL ?=
 WATCH_PID ?=
 LOAD_ARGS ?=
-load: $(VENV)/.runtime
+load: $(VENV)/.runtime $(VENV)/.prepared
 	$(BIN)/python -m bench.load $(if $(URL),--url $(URL)) \
 		$(if $(WATCH_PID),--watch-pid $(WATCH_PID)) $(LOAD_ARGS)
 
@@ -70,7 +76,7 @@ load: $(VENV)/.runtime
 REPLICAS ?= 2
 SERVE_PORT ?= 8080
 SERVE_HOST ?= 0.0.0.0
-serve: $(VENV)/.runtime nginx
+serve: $(VENV)/.runtime $(VENV)/.prepared nginx
 	$(BIN)/python deploy/serve.py --replicas $(REPLICAS) --port $(SERVE_PORT) --host $(SERVE_HOST)
 
 # Debian's nginx, only the binary is used (deploy/serve.py runs it with its own config).

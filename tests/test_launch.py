@@ -29,3 +29,15 @@ def test_the_default_settings_are_cached_for_the_first_visit(empty_stores):
     cache.store("network runs").get(tuple(network), _computed_again)
     assert len(cache.store("backdrops")) == 1
     assert len(cache.store("figures")) == 1  # the explorer's main figure
+
+
+def test_prepare_compiles_the_defaults_and_exits(monkeypatch, capsys, tmp_path):
+    """``python -m adadelta.ui.launch --prepare`` (``make run``, once per install) turns the
+    cache on, computes the defaults and does not start a server."""
+    done = []
+    monkeypatch.setattr(launch.compile_cache, "enable", lambda: tmp_path)
+    monkeypatch.setattr(launch, "compute_defaults", lambda: done.append("defaults"))
+    monkeypatch.setattr(launch.cli, "main", lambda: done.append("server"))
+    launch.main(["--prepare"])
+    assert done == ["defaults"]
+    assert str(tmp_path) in capsys.readouterr().out

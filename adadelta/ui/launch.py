@@ -123,9 +123,26 @@ SERVER_OPTIONS = {
   messages: a new setting took seconds to arrive in the browser."""
 
 
+def prepare() -> None:
+    """``--prepare``: fills the compilation cache with the default settings' programs and exits.
+
+    ``make run`` does it once after each install or code change, so that even the first start
+    of a new installation finds the defaults compiled (the warm-up then loads them)."""
+    path = compile_cache.enable()
+    import adadelta.ui.figures  # noqa: F401
+
+    start = time.perf_counter()
+    compute_defaults()
+    print(f"default settings compiled into {path} in {time.perf_counter() - start:.1f} s")
+
+
 def main(argv: list[str] | None = None) -> None:
-    """``streamlit run app.py <argv>`` with the compilation cache on and a warm-up thread."""
+    """``streamlit run app.py <argv>`` with the compilation cache on and a warm-up thread
+    (``--prepare`` alone: see ``prepare``)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--prepare"]:
+        prepare()
+        return
     for option, value in SERVER_OPTIONS.items():
         if not any(arg.split("=")[0] == option for arg in args):
             args = [option, value, *args]
