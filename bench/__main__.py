@@ -265,7 +265,8 @@ def server_rows() -> list[tuple[str, ...]]:
 
 
 def cold_rows() -> list[tuple[str, ...]]:
-    """Cold start: first visit as soon as the health check answers, empty cache and restart."""
+    """Cold start: first visit as soon as the health check answers (empty cache, first start
+    after ``make run``'s install step, restart)."""
     rows = []
     for label, result in server.cold_start().items():
         rows.append(
