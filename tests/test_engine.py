@@ -229,9 +229,9 @@ def test_recording_chosen_steps_keeps_exactly_those_rows():
 
 def test_recorded_steps_are_traced_and_checked():
     engine.run(rosenbrock, START, Adadelta(learning_rate=1.0), 40, record_at=[0, 5, 40])
-    before = engine._run_jit._cache_size()
+    before = compilations(engine._run_jit)
     engine.run(rosenbrock, START, Adadelta(learning_rate=0.5), 40, record_at=[1, 2, 3])
-    assert engine._run_jit._cache_size() == before  # same count, new steps: no recompile
+    assert compilations(engine._run_jit) == before  # same count, new steps: no recompile
     for bad in ([], [3, 3], [5, 2], [0, 41], [-1, 2], [0.5, 2]):
         with pytest.raises(ValueError, match="record_at"):
             engine.run(rosenbrock, START, Adadelta(), 40, record_at=bad)

@@ -13,6 +13,7 @@ import pathlib
 
 import numpy as np
 import pytest
+from compile_count import compilations
 
 from adadelta import SGD, Adadelta, Adagrad, engine, sweeps
 from adadelta.problems.surfaces import Objective
@@ -171,10 +172,10 @@ def test_numeric_changes_reuse_the_compiled_sweep():
         return sweeps.sensitivity_map(objective, start, base, "learning_rate", lrs, "rho", rhos, 50)
 
     one_map("rosenbrock", [-1.0, 1.0], [0.1, 1.0, 10.0], [0.9, 0.95], 1e-6)
-    before = engine._sweep_jit._cache_size()
+    before = compilations(engine._sweep_jit)
     one_map("rosenbrock", [0.5, -0.5], [0.2, 2.0, 20.0], [0.5, 0.99], 1e-3, b=10.0)
     one_map("rosenbrock", [-1.5, 2.0], [0.3, 0.4, 0.5], [0.7, 0.8], 1e-8, b=500.0)
-    assert engine._sweep_jit._cache_size() == before
+    assert compilations(engine._sweep_jit) == before
 
 
 HIMMELBLAU = Objective.from_surface("himmelblau")
@@ -273,10 +274,10 @@ def test_basins_and_swarms_reuse_compiled_code_across_numeric_changes():
         sweeps.swarm(objective, starts, optimizer, 30, max_frames=10)
 
     both(1.0, 0.95, 0, ((-1, 1), (-1, 1)))
-    before = engine._sweep_jit._cache_size()
+    before = compilations(engine._sweep_jit)
     both(0.3, 0.5, 1, ((-3, 2), (0, 4)), kappa=50.0, theta=30.0)
     both(2.0, 0.99, 2, ((-9, 9), (-9, 9)), kappa=3.0)
-    assert engine._sweep_jit._cache_size() == before
+    assert compilations(engine._sweep_jit) == before
 
 
 def test_frame_steps_are_dense_early_and_bounded():
@@ -346,9 +347,9 @@ def test_tables_report_progress_and_reuse_compiled_code():
     assert [c[0] for c in calls] == [0.0, 1.0] and "SGD" in calls[0][1]
     assert result[0].axes == ("learning_rate",) and result[0].values[0] == sweeps.LEARNING_RATES
     # Other seeds and another split are new numbers, not a new program.
-    before = engine._sweep_jit._cache_size()
+    before = compilations(engine._sweep_jit)
     sweeps.digits_tables(SMALL._replace(seeds=(11, 12), split_seed=5), methods=("SGD",))
-    assert engine._sweep_jit._cache_size() == before
+    assert compilations(engine._sweep_jit) == before
 
 
 def test_table_statistics_skip_diverged_seeds():
