@@ -15,6 +15,7 @@ from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from adadelta.ui import controls
 from bench.load import __main__ as cli
 from bench.load import client, proc, protocol, scenario, stats
 from deploy import serve
@@ -76,6 +77,22 @@ def test_a_plan_repeats_for_the_same_seed_and_stays_in_range():
     assert set(network.settings[0]) == {"lr.constant.learning_rate", "network.noise"}
     with pytest.raises(ValueError, match="page"):
         scenario.plan("anatomy", 0, seed=0, visits=1)
+
+
+@pytest.mark.parametrize(
+    ("page", "groups"),
+    [("surfaces", controls.SURFACE_PAGE), ("networks", controls.NETWORK_PAGE)],
+)
+def test_the_students_move_controls_of_their_page_within_the_widgets_range(page, groups):
+    """Every value a student sets is one the page's widget can hold, unchanged by it."""
+    by_key = controls.controls_of(groups)
+    for student in range(10):
+        for setting in scenario.plan(page, student, seed=0, visits=4).settings:
+            for key, value in setting.items():
+                control = by_key[key]
+                assert control.low <= value <= control.high, (key, value)
+                assert control.coerce(value) == value, (key, value)
+                assert value == round(value, scenario.decimals(control))
 
 
 def test_opening_a_link_sends_the_query_and_the_page_name_only():

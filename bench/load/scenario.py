@@ -7,18 +7,31 @@ with the same seed repeats the first exactly, and a run is reproducible.
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 
-# Per page, the controls a student moves (URL key = widget key) and the range they pick from,
-# with the number of decimals the widget's step allows (a slider of step 0.001 -> 3).
+from adadelta.ui import controls
+
+RHO = controls.ADADELTA["rho"]
+LEARNING_RATE = controls.schedule("constant")["learning_rate"]
+NOISE = controls.NETWORK["noise"]
+
+
+def decimals(control: controls.Control) -> int:
+    """The decimals a control's step allows (a slider of step 0.001 -> 3)."""
+    return max(0, -math.floor(math.log10(control.step)))
+
+
+# Per page, the controls a student moves (their URL keys, from the control table) and the range
+# they pick from, rounded to the decimals each widget's step allows.
 SETTINGS: dict[str, dict[str, tuple[float, float, int]]] = {
     "surfaces": {
-        "adadelta.rho": (0.80, 0.99, 3),
-        "lr.constant.learning_rate": (0.2, 3.0, 3),
+        RHO.key: (0.80, 0.99, decimals(RHO)),
+        LEARNING_RATE.key: (0.2, 3.0, decimals(LEARNING_RATE)),
     },
     "networks": {
-        "lr.constant.learning_rate": (0.2, 3.0, 3),
-        "network.noise": (0.0, 0.3, 2),
+        LEARNING_RATE.key: (0.2, 3.0, decimals(LEARNING_RATE)),
+        NOISE.key: (0.0, 0.3, decimals(NOISE)),
     },
 }
 
