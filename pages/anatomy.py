@@ -25,16 +25,16 @@ T = controls.ANATOMY["t"]
 NUM_STEPS = controls.PROBLEM["num_steps"]
 
 st.title("Anatomy of one step")
-room.copy_link()
-st.markdown(
-    "One call of Keras 3's `optimizer.apply(grads)` takes the gradient through eight stages, "
-    "always in this order: **÷ loss_scale_factor → gradient accumulation → clipping → weight "
-    "decay → the update rule → EMA → EMA overwrite → the step counter**. Pick a call *t* and "
-    "see what each stage did to the numbers, for Adadelta and for Adagrad from the same start. "
-    "Every number is recorded from the same jitted computation the explorer animates."
-)
-
 state.load_and_report(controls.ANATOMY_PAGE)
+if not room.toolbar():
+    st.markdown(
+        "One call of Keras 3's `optimizer.apply(grads)` takes the gradient through eight "
+        "stages, always in this order: **÷ loss_scale_factor → gradient accumulation → "
+        "clipping → weight decay → the update rule → EMA → EMA overwrite → the step counter**. "
+        "Pick a call *t* and see what each stage did to the numbers, for Adadelta and for "
+        "Adagrad from the same start. Every number is recorded from the same jitted "
+        "computation the explorer animates."
+    )
 
 
 def _move(delta: int) -> None:

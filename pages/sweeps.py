@@ -9,15 +9,14 @@ from adadelta.ui.widgets import render
 require_navigation()
 
 st.title("Sweeps: test the paper's claims")
-room.copy_link()
-st.markdown(
-    "Zeiler (2012) claims Adadelta needs no hand-tuned learning rate and is robust to its "
-    "hyperparameters. Here hundreds of settings run at once (one vmapped run per optimizer), "
-    "so you can check where that holds. **Click any cell** of a map or table to open that "
-    "setting alone on the explorer or the network page."
-)
-
 state.load_and_report(controls.SWEEPS_PAGE)
+if not room.toolbar():
+    st.markdown(
+        "Zeiler (2012) claims Adadelta needs no hand-tuned learning rate and is robust to its "
+        "hyperparameters. Here hundreds of settings run at once (one vmapped run per "
+        "optimizer), so you can check where that holds. **Click any cell** of a map or table "
+        "to open that setting alone on the explorer or the network page."
+    )
 
 with st.sidebar:
     st.subheader("Base settings")

@@ -705,9 +705,19 @@ ANATOMY_PAGE: tuple[Group, ...] = (ANATOMY, *SURFACE_PAGE)
 """Every group of the anatomy page: the explorer's, so a link carries over, and the call."""
 
 
-SWEEPS_PAGE: tuple[Group, ...] = (SWEEPS, ADADELTA, SCHEDULES["constant"], RELATIVES["Adagrad"])
-"""Every group of the sweeps page (its URL state): the experiments, and the base settings of
-Adadelta (a constant learning_rate) and Adagrad that the maps, basins and swarms start from."""
+SWEEPS_PAGE: tuple[Group, ...] = (
+    SWEEPS,
+    ADADELTA,
+    SCHEDULES["constant"],
+    RELATIVES["Adagrad"],
+    VIEW,
+)
+"""Every group of the sweeps page (its URL state): the experiments, the base settings of
+Adadelta (a constant learning_rate) and Adagrad that the maps, basins and swarms start from,
+and presenter mode."""
+
+LESSONS_PAGE: tuple[Group, ...] = (VIEW,)
+"""The groups of the lessons page's URL state besides its ``lesson`` (presenter mode)."""
 
 
 def controls_of(groups: tuple[Group, ...]) -> dict[str, Control]:

@@ -58,11 +58,12 @@ def keep_hidden_values(groups: Iterable[Group]) -> None:
             st.session_state[key] = st.session_state[key]
 
 
-def load_and_report(groups: Iterable[Group]) -> None:
+def load_and_report(groups: Iterable[Group], extra_keys: Iterable[str] = ()) -> None:
     """``load`` and ``keep_hidden_values``, then one warning listing what was done with the
-    link's parameters. Call it first on every run, before any widget is drawn."""
+    link's parameters (``extra_keys``: the page's own, not reported). Call it first on every
+    run, before any widget is drawn."""
     groups = tuple(groups)
-    messages = load(groups)
+    messages = load(groups, extra_keys)
     keep_hidden_values(groups)
     if messages:
         st.warning(
