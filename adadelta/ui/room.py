@@ -172,11 +172,11 @@ _PRESENTER_CSS = """
 <style>
   html { font-size: 20px; }
   [data-testid="stMainBlockContainer"] {
-    max-width: 100% !important; padding: 3.2rem 1.5rem 2rem !important;
+    max-width: 100% !important; padding: 4rem 1.5rem 2rem !important;
   }
   [data-testid="stMain"] h1 { font-size: 1.7rem; padding: 0; }
   [data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.05rem; line-height: 1.45; }
-  [data-testid="stPlotlyChart"] { scroll-margin-top: 3.2rem; }
+  [data-testid="stPlotlyChart"] { scroll-margin-top: 4rem; }
   [data-testid="stSlider"] [role="slider"] { width: 1.6rem; height: 1.6rem; }
   [data-testid="stSlider"] label p { font-size: 1.1rem; font-weight: 600; }
 </style>
