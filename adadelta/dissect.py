@@ -153,7 +153,7 @@ def dissect(
         One ``Dissection`` per optimizer, as NumPy arrays.
     """
     # engine.run's own validation and canonical inputs, so both runs start alike.
-    objective, params, optimizers, key = engine._arguments(
+    objective, params, optimizers, key = engine.run_arguments(
         objective, params, optimizers, num_steps, key
     )
     results = jax.device_get(

@@ -286,8 +286,10 @@ def _check_run_args(optimizers: Sequence[Optimizer], num_steps: int) -> tuple[Op
     return optimizers
 
 
-def _arguments(objective, params, optimizers, num_steps, key) -> tuple:
-    """Validated, canonical (objective, params, optimizers, key) for the jitted runners."""
+def run_arguments(objective, params, optimizers, num_steps, key) -> tuple:
+    """Validated, canonical (objective, params, optimizers, key) for a jitted runner: what
+    ``run`` and ``sweep`` pass to their scans, for any runner that must start as they do
+    (``adadelta.dissect``). Raises ValueError on the arguments ``run`` refuses."""
     optimizers = _check_run_args(optimizers, num_steps)
     key = jax.random.key(key) if isinstance(key, (int, np.integer)) else key
     params = jax.tree.map(lambda x: jnp.asarray(x, jnp.float32), params)
@@ -335,7 +337,7 @@ def run(
     """
     positions = None if record_at is None else _check_record_at(record_at, num_steps)
     traces = _run_jit(
-        *_arguments(objective, params, optimizers, num_steps, key),
+        *run_arguments(objective, params, optimizers, num_steps, key),
         num_steps=int(num_steps),
         record=_check_record(record),
         record_at=None if positions is None else jnp.asarray(positions, jnp.int32),
@@ -391,7 +393,7 @@ def sweep(
             "sweep needs batched_params, batched_optimizers or objective_axes to batch something."
         )
     traces = _sweep_jit(
-        *_arguments(objective, params, optimizers, num_steps, key),
+        *run_arguments(objective, params, optimizers, num_steps, key),
         num_steps=int(num_steps),
         record=_check_record(record),
         params_axis=0 if batched_params else None,
