@@ -33,7 +33,7 @@ def set_widgets(at: AppTest, changes: dict[str, Any]) -> AppTest:
     """
     pending = dict(changes)
     while pending:
-        present = {key: value for key, value in pending.items() if _has_widget(at, key)}
+        present = {key: value for key, value in pending.items() if has_widget(at, key)}
         assert present, f"no widget for {sorted(pending)}"
         for key, value in present.items():
             at.get_by_key(key).set_value(value)
@@ -43,7 +43,8 @@ def set_widgets(at: AppTest, changes: dict[str, Any]) -> AppTest:
     return at
 
 
-def _has_widget(at: AppTest, key: str) -> bool:
+def has_widget(at: AppTest, key: str) -> bool:
+    """Whether the page's last run shows a widget with this key."""
     try:
         at.get_by_key(key)
     except KeyError:

@@ -22,6 +22,11 @@ pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
 SURFACE, FORMULA, STEPS = (controls.PROBLEM[name] for name in ("surface", "formula", "num_steps"))
 NETWORK_STEPS, N_POINTS = controls.NETWORK["num_steps"], controls.NETWORK["n_points"]
+# The runs test_page_surfaces.py and test_page_networks.py draw: the number of steps and of
+# points are compiled in, so an example that keeps the rest at its default reuses their
+# programs (in one process, or through JAX's persistent compilation cache).
+SURFACE_RUN = {STEPS.key: "300"}
+NETWORK_RUN = {NETWORK_STEPS.key: "200", N_POINTS.key: "200"}
 
 SLOW = settings(
     deadline=None,
@@ -87,15 +92,14 @@ def _at_bounds(page: tuple[Group, ...]) -> st.SearchStrategy[dict[str, str]]:
 @settings(SLOW, max_examples=8)
 @given(query=_at_bounds(controls.SURFACE_PAGE))
 def test_surface_controls_at_their_bounds_never_raise(query):
-    at = run_page("surfaces", {STEPS.key: "100", **query})
+    at = run_page("surfaces", {**SURFACE_RUN, **query})
     assert_message_or_result(at)
 
 
 @settings(SLOW, max_examples=4)
 @given(query=_at_bounds(controls.NETWORK_PAGE))
 def test_network_controls_at_their_bounds_never_raise(query):
-    small = {NETWORK_STEPS.key: "60", N_POINTS.key: "100"}
-    at = run_page("networks", {**small, **query})
+    at = run_page("networks", {**NETWORK_RUN, **query})
     assert_message_or_result(at)
 
 
@@ -114,13 +118,12 @@ def _links(page: tuple[Group, ...]) -> st.SearchStrategy[dict[str, str]]:
 @settings(SLOW, max_examples=6)
 @given(surface_query=_links(controls.SURFACE_PAGE))
 def test_any_link_to_the_surface_page_never_raises(surface_query):
-    at = run_page("surfaces", {STEPS.key: "100", **surface_query})
+    at = run_page("surfaces", {**SURFACE_RUN, **surface_query})
     assert not at.exception, ([e.value for e in at.exception], quote(str(surface_query)))
 
 
 @settings(SLOW, max_examples=4)
 @given(network_query=_links(controls.NETWORK_PAGE))
 def test_any_link_to_the_network_page_never_raises(network_query):
-    small = {NETWORK_STEPS.key: "60", N_POINTS.key: "100"}
-    at = run_page("networks", {**small, **network_query})
+    at = run_page("networks", {**NETWORK_RUN, **network_query})
     assert not at.exception, ([e.value for e in at.exception], quote(str(network_query)))

@@ -24,7 +24,14 @@ from adadelta.ui import controls, exports_view, pagestate, room
 pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
 PRESENTER = controls.VIEW["presenter"]
-SHORT = {"surfaces": {"problem.num_steps": "40"}, "networks": {"network.num_steps": "20"}}
+# The runs the other page tests draw (test_page_surfaces.py, test_page_networks.py): the
+# steps are compiled in, so these share their programs (in one process, or through JAX's
+# persistent compilation cache).
+SURFACE_STEPS, NETWORK_STEPS = 300, 200
+SHORT = {
+    "surfaces": {"problem.num_steps": str(SURFACE_STEPS)},
+    "networks": {"network.num_steps": str(NETWORK_STEPS), "network.n_points": "200"},
+}
 FILES = {"Trace (CSV)", "Configuration (JSON)", "Animation (HTML, offline)"}
 CODE_FILES = {"Download keras.py", "Download r.R", "Download jax.py"}
 
@@ -124,14 +131,14 @@ def test_surface_exports_are_offered_and_built_only_when_asked(recorded):
 
     # The JSON is the page's run.
     run = run_from_json(downloads["Configuration (JSON)"])
-    assert run.num_steps == 40 and run.labels == ("Adadelta", "Adagrad")
+    assert run.num_steps == SURFACE_STEPS and run.labels == ("Adadelta", "Adagrad")
     assert run.start == pagestate.surfaces_page(SHORT["surfaces"]).run.start
 
     # A click calls the deferred builder once; a second click is served from the store.
     text = downloads["Trace (CSV)"]().decode()
     assert recorded["csv"] == 1
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert len(rows) == 2 * 41
+    assert len(rows) == 2 * (SURFACE_STEPS + 1)
     assert list(rows[0]) == [name for name in SURFACE_COLUMNS if name in rows[0]]
     assert {"x", "y", "loss", "effective_lr_x", "avg_sq_grad_x", "accumulator_x"} <= set(rows[0])
     downloads["Trace (CSV)"]()
@@ -159,19 +166,24 @@ def test_network_exports_are_offered_and_match_the_page(recorded):
     assert recorded["csv"] == recorded["html"] == 0
     config = json.loads(downloads["Configuration (JSON)"])
     run = run_from_json(downloads["Configuration (JSON)"])
-    assert run.num_steps == 20 and run.problem.dataset == "spiral"
+    assert run.num_steps == NETWORK_STEPS and run.problem.dataset == "spiral"
     assert run.init_seed == run.seed == 0 and config["problem"]
     text = downloads["Trace (CSV)"]().decode()
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert recorded["csv"] == 1 and len(rows) == 2 * 21
+    assert recorded["csv"] == 1 and len(rows) == 2 * (NETWORK_STEPS + 1)
     # The CSV's minibatch loss is the page's run: the same training, step for step.
     network, specs, num_steps = pagestate.networks_page(SHORT["networks"]).run
     page_run = exports_view.network_export_run(network, specs, num_steps)
     _, objective = page_run.problem.build()
     traces = engine.run(
-        objective, page_run.initial_params(), page_run.optimizers, 20, key=0, record=("loss",)
+        objective,
+        page_run.initial_params(),
+        page_run.optimizers,
+        NETWORK_STEPS,
+        key=0,
+        record=("loss",),
     )
-    assert [float(row["loss"]) for row in rows[:21]] == pytest.approx(
+    assert [float(row["loss"]) for row in rows[: NETWORK_STEPS + 1]] == pytest.approx(
         traces[0].loss.tolist(), rel=1e-6
     )
 
@@ -190,8 +202,18 @@ def test_a_presenter_link_opens_in_presenter_mode():
     assert any("Pick a surface" in m.value for m in at.markdown)
 
 
-@pytest.mark.parametrize("name", ["lessons", "sweeps", "anatomy"])
+# The button sits above whatever a page computes: the sweeps page opens on its small swarm
+# section (its default section, the tables, trains four tables: ~20 s), the anatomy page on
+# a short run; both as test_page_sweeps.py and test_page_anatomy.py draw them.
+SMALL_RUNS = {
+    "lessons": {},
+    "sweeps": {"sweeps.section": "swarm", "sweeps.starts": "50", "sweeps.swarm_steps": "100"},
+    "anatomy": {"problem.num_steps": "20"},
+}
+
+
+@pytest.mark.parametrize("name", list(SMALL_RUNS))
 def test_every_other_page_has_copy_link(name):
-    at = run_page(name, {})
+    at = run_page(name, SMALL_RUNS[name])
     assert_clean(at)
     assert any("Copy link" in element.proto.body for element in at.get("html"))

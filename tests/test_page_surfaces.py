@@ -95,8 +95,9 @@ def test_every_learning_rate_kind_and_its_controls(kind):
 
 def test_every_adadelta_and_pipeline_control():
     at = page(**{"problem.num_steps": "300"})
-    # Each clipping choice with its threshold (the threshold appears after the choice), with
-    # the other pipeline features switched on alongside.
+    # Every pipeline feature on at once, then each other clipping choice (the EMA's overwrite
+    # with the second): three compiled combinations. A threshold appears after its choice,
+    # ema_momentum and ema_overwrite_frequency after use_ema.
     set_widgets(
         at,
         {
@@ -104,6 +105,9 @@ def test_every_adadelta_and_pipeline_control():
             "adadelta.epsilon": 1e-4,
             "adadelta.name": "my_adadelta",
             "pipeline.weight_decay": 0.01,
+            "pipeline.use_ema": True,
+            "pipeline.loss_scale_factor": 8.0,
+            "pipeline.gradient_accumulation_steps": 3,
             "pipeline.clipping": "clipnorm",
             "pipeline.clipnorm": 0.5,
         },
@@ -113,20 +117,11 @@ def test_every_adadelta_and_pipeline_control():
         {
             "pipeline.clipping": "clipvalue",
             "pipeline.clipvalue": 0.5,
-            "pipeline.use_ema": True,
             "pipeline.ema_momentum": 0.9,
             "pipeline.ema_overwrite_frequency": 50,
         },
     )
-    set_widgets(
-        at,
-        {
-            "pipeline.clipping": "global_clipnorm",
-            "pipeline.global_clipnorm": 0.5,
-            "pipeline.loss_scale_factor": 8.0,
-            "pipeline.gradient_accumulation_steps": 3,
-        },
-    )
+    set_widgets(at, {"pipeline.clipping": "global_clipnorm", "pipeline.global_clipnorm": 0.5})
     assert len(charts(at)) >= CHARTS
     names = [trace.get("name") for trace in specs(at)[0]["data"]]
     assert "Adadelta EMA (shadow weights)" in names  # the EMA's path appears
@@ -134,12 +129,14 @@ def test_every_adadelta_and_pipeline_control():
 
 def test_every_problem_control_and_comparison_optimizer():
     at = page(**{"problem.num_steps": "300"})
-    at.multiselect(key="problem.compare").select("RMSprop").select("SGD").select("Adam").run()
-    assert_clean(at)
-    set_widgets(at, others(*controls.RELATIVES.values()))
+    # The compared optimizers' controls appear once they are compared, the quadratic's once it
+    # is chosen: the first rerun sets the comparison and the problem, the second the rest
+    # (two compiled combinations).
+    at.multiselect(key="problem.compare").select("RMSprop").select("SGD").select("Adam")
     set_widgets(
         at,
         {
+            **others(*controls.RELATIVES.values()),
             "problem.axis_scale": 10.0,
             "problem.noise_sigma": 0.5,
             "problem.seed": 3,

@@ -1,11 +1,17 @@
 """The pages run exactly what ``adadelta.ui.pagestate`` says a state runs.
 
 Each page runs under AppTest with its results (figures and JAX runs) replaced by a recorder, so a
-rerun costs milliseconds. Every control of the page is then set through its widget, one after
-the other, and after each rerun the page must have asked for exactly the run that
-``pagestate.surface_run``/``network_run`` gives for the same values: the widgets, the keys and
-the pure function cannot drift apart. ``test_control_effects.py`` shows that run's specs build
-the optimizers the controls say.
+rerun costs only Streamlit's script run. Every control of the page is then set through its
+widget to a value other than the one it has, a group of controls per rerun, and after each
+rerun the page must have asked for exactly the run that ``pagestate.surface_run``/
+``network_run`` gives for the same values: the widgets, the keys and the pure function cannot
+drift apart. ``test_control_effects.py`` shows that run's specs build the optimizers the
+controls say.
+
+Setting several controls in one rerun pins each of them as well as one rerun per control does:
+every control's field must change to its new value, and no two controls of a rerun get equal
+values (``batches``), so a widget wired to another control's field, or two swapped, leaves a
+field with a value it was not given.
 """
 
 from __future__ import annotations
@@ -14,9 +20,10 @@ from typing import Any
 
 import pytest
 from control_examples import another, context
-from page_harness import run_page
+from page_harness import has_widget, run_page
 
 from adadelta.ui import controls, figures, pagestate
+from adadelta.ui.kinds import Control, Group
 
 pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
@@ -43,6 +50,7 @@ WIRED_ALIKE = {
     if not controls.shape_names(key) and key not in ("rosenbrock", "custom")
 }
 SHORT = {"surfaces": {"problem.num_steps": "50"}, "networks": {"network.num_steps": "20"}}
+SHORT_KEYS = {key for query in SHORT.values() for key in query}
 
 
 @pytest.fixture
@@ -88,6 +96,43 @@ def test_a_link_runs_what_pagestate_reads_from_it(page, recorded):
     assert all(message in shown for message in state.messages) and len(state.messages) == 3
 
 
+def batches(groups: tuple[Group, ...], by_key: dict[str, Control]) -> list[dict[str, Any]]:
+    """Every control of ``groups`` (but those wired alike and the short run's), a non-default
+    value each with the values it needs to apply (``context``), packed into as few reruns as
+    possible: per group, a control joins the first rerun whose other values its needs agree
+    with and in which no other control gets a value equal to its own."""
+    out: list[dict[str, Any]] = []
+    for group in groups:
+        if group in WIRED_ALIKE:
+            continue
+        mine: list[dict[str, Any]] = []
+        for control in group:
+            if control.key in SHORT_KEYS:
+                continue
+            changes = {
+                key: value
+                for key, value in {**context(control), control.key: another(control)}.items()
+                if key in by_key
+            }
+            batch = next((b for b in mine if _fits(b, changes, by_key)), None)
+            if batch is None:
+                mine.append(batch := {})
+            batch.update(changes)
+        out += mine
+    return out
+
+
+def _fits(batch: dict[str, Any], changes: dict[str, Any], by_key: dict[str, Control]) -> bool:
+    for key, value in changes.items():
+        value = by_key[key].coerce(value)
+        if key in batch:
+            if by_key[key].coerce(batch[key]) != value:
+                return False
+        elif any(by_key[other].coerce(given) == value for other, given in batch.items()):
+            return False
+    return True
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_every_widget_runs_what_pagestate_says(page, recorded):
     _, groups, _, run_of = PAGES[page]
@@ -95,19 +140,24 @@ def test_every_widget_runs_what_pagestate_says(page, recorded):
     state: dict[str, Any] = {key: int(text) for key, text in SHORT[page].items()}
     assert_runs(recorded, run_of(state))
     by_key = controls.controls_of(groups)
-    for group in groups:
-        if group in WIRED_ALIKE:
-            continue
-        for control in group:
-            if control.key in SHORT[page]:
-                continue
-            changes = {**context(control), control.key: another(control)}
-            for key, value in changes.items():
-                if key in by_key and by_key[key].value(state) != by_key[key].coerce(value):
-                    at.get_by_key(key).set_value(by_key[key].to_widget(value)).run()
-                    assert not at.exception, (control.key, [e.value for e in at.exception])
+    for changes in batches(groups, by_key):
+        # Controls that apply only once another is set (a clipping threshold after its
+        # choice) appear in the next rerun.
+        pending = dict(changes)
+        while pending:
+            present = [key for key in pending if has_widget(at, key)]
+            assert present, f"no widget for {sorted(pending)}"
+            changed = False
+            for key in present:
+                value, control = pending.pop(key), by_key[key]
+                if control.value(state) != control.coerce(value):
+                    at.get_by_key(key).set_value(control.to_widget(value))
                     state[key] = value
-            assert_runs(recorded, run_of(state))
+                    changed = True
+            if changed:
+                at.run()
+                assert not at.exception, (sorted(changes), [e.value for e in at.exception])
+                assert_runs(recorded, run_of(state))
 
 
 def test_a_hidden_control_keeps_its_value_and_its_place_in_the_link(recorded):
