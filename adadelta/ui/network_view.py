@@ -66,7 +66,10 @@ def _figure(name: str, setting: tuple, result: compute.NetworkRuns, *extra: Any)
         "curves": lambda: netviz.training_curves_figure(
             dict(_labelled(optimizers, result.metrics))
         ),
-        "rates": lambda: netviz.layer_rates_figure(runs),
+        "rates": lambda: netviz.layer_quantiles_figure(
+            netviz.layer_sizes(result.traces[0].params),
+            [(spec.label, *rates) for spec, rates in zip(optimizers, result.rates)],
+        ),
         "distribution": lambda: netviz.rate_distribution_figure(runs, extra[0]),
         "graph": graph,
     }
