@@ -290,7 +290,13 @@ def _arguments(objective, params, optimizers, num_steps, key) -> tuple:
     """Validated, canonical (objective, params, optimizers, key) for the jitted runners."""
     optimizers = _check_run_args(optimizers, num_steps)
     key = jax.random.key(key) if isinstance(key, (int, np.integer)) else key
-    params = jax.tree.map(lambda x: jnp.asarray(x, jnp.float32), params)
+    # Host values stay NumPy (jit moves them in one transfer, without an eager op per leaf).
+    params = jax.tree.map(
+        lambda x: (
+            jnp.asarray(x, jnp.float32) if isinstance(x, jax.Array) else np.asarray(x, np.float32)
+        ),
+        params,
+    )
     return _as_pytree_callable(objective), params, optimizers, key
 
 
