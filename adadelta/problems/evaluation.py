@@ -137,15 +137,17 @@ def evaluate_runs(
         raise ValueError(
             f"Argument `resolution` must be an integer >= 2. Received: resolution={resolution!r}"
         )
-    limits = jnp.asarray([[float(lo), float(hi)] for lo, hi in dataset.bounds], jnp.float32)
+    # NumPy arguments go to the jitted functions as they are (one transfer each, no eager
+    # conversion op per leaf).
+    limits = np.asarray([[float(lo), float(hi)] for lo, hi in dataset.bounds], np.float32)
     sets = [
-        (jnp.asarray(x, jnp.float32), jnp.asarray(y, jnp.float32))
+        (np.asarray(x, np.float32), np.asarray(y, np.float32))
         for x, y in ((dataset.x_train, dataset.y_train), (dataset.x_test, dataset.y_test))
     ]
     pending = []
     for params in runs:
-        at_frames = jax.tree.map(jnp.asarray, params_at(params, frame_rows))
-        at_steps = jax.tree.map(jnp.asarray, params_at(params, metric_rows))
+        at_frames = params_at(params, frame_rows)
+        at_steps = params_at(params, metric_rows)
         grids = _grids(objective, at_frames, limits, resolution)
         pending.append((grids, [_set_metrics(objective, at_steps, x, y) for x, y in sets]))
     out = []

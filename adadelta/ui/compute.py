@@ -10,6 +10,7 @@ caches avoid even re-running a scan for a setting any session has seen recently.
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import Any, NamedTuple
 
 import jax
@@ -24,6 +25,7 @@ from adadelta.viz import curve_steps, frame_steps
 from adadelta.viz import network as netviz
 
 from . import build, cache
+from .cache import freeze
 
 SURFACE_RECORD = ("params", "loss", "effective_lr", "slots", "ema")
 """What the surface page draws of a run (the EMA is None unless ``use_ema``)."""
@@ -124,7 +126,7 @@ def train(
     def run() -> NetworkRuns:
         dataset, objective, sizes = build.network(network)
         built = [build.optimizer(spec) for spec in optimizers]
-        params = init_mlp(network.data_seed, sizes)
+        params = _initial_weights(network.data_seed, sizes)
         frames = frame_steps(num_steps, max_frames=netviz.MAX_FRAMES)
         steps = curve_steps(num_steps)
         view = view_steps(params, len(built), num_steps, frames)
@@ -163,6 +165,13 @@ def train(
         )
 
     return cache.store("network runs").get((network, optimizers, num_steps), run)
+
+
+@functools.lru_cache(maxsize=16)
+def _initial_weights(seed: int, sizes: tuple[int, ...]) -> Any:
+    """``init_mlp`` as NumPy, kept: every optimizer setting of a network starts from them
+    (drawing them again takes a few eager JAX calls per layer)."""
+    return freeze(jax.tree.map(np.asarray, init_mlp(seed, sizes)))
 
 
 def view_steps(
