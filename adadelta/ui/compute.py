@@ -9,8 +9,10 @@ caches avoid even re-running a scan for a setting any session has seen recently.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import functools
+import os
 from typing import Any, NamedTuple
 
 import jax
@@ -112,15 +114,38 @@ def simulate(
     return cache.store("surface runs").get(key, run)
 
 
+RUNNERS = concurrent.futures.ThreadPoolExecutor(
+    max_workers=os.cpu_count() or 2, thread_name_prefix="network-run"
+)
+"""Threads for the network page's runs: each optimizer trains in its own scan, and XLA runs
+scans from different threads at once (one joint scan, or scans dispatched from one thread, run
+one after the other). Shared by every session, so a busy server queues runs, not threads."""
+
+
+class _Setting(NamedTuple):
+    """What every optimizer's run of one network setting shares."""
+
+    dataset: Any
+    objective: Any
+    params: Any
+    num_steps: int
+    seed: int
+    frames: np.ndarray
+    steps: np.ndarray
+    view: np.ndarray | None
+    record_at: np.ndarray | None
+
+
 def train(
     network: build.NetworkSpec, optimizers: tuple[build.OptimizerSpec, ...], num_steps: int
 ) -> NetworkRuns:
     """Trains the MLP with every optimizer from the same initial weights, on the same batches,
     then evaluates what the figures draw and keeps that (cached).
 
-    The scan records only the steps some figure draws: the boundary's frames, the curves'
-    steps and the step view's (``view_steps``); the frames and curve steps are evaluated at
-    once, and only the step view's rows stay in the cache.
+    Each optimizer runs in its own scan on its own thread (``RUNNERS``), with the same keys, so
+    the same minibatches, as one joint scan. The scan records only the steps some figure draws:
+    the boundary's frames, the curves' steps and the step view's (``view_steps``); the frames
+    and curve steps are evaluated right away, and only the step view's rows stay in the cache.
     """
 
     def run() -> NetworkRuns:
@@ -131,40 +156,47 @@ def train(
         steps = curve_steps(num_steps)
         view = view_steps(params, len(built), num_steps, frames)
         record_at = None if view is None else np.union1d(view, steps)
-        traces = engine.run(
-            objective,
-            params,
-            built,
-            num_steps,
-            key=network.data_seed,
-            record=NETWORK_RECORD,
-            record_at=record_at,
+        setting = _Setting(
+            dataset, objective, params, num_steps, network.data_seed, frames, steps, view, record_at
         )
-        evaluated = evaluate.evaluate_runs(
-            objective,
-            dataset,
-            [trace.params for trace in traces],
-            netviz.position_rows(frames, record_at),
-            netviz.position_rows(steps, record_at),
-            steps,
-            netviz.GRID_RESOLUTION,
-        )
-        called = steps[steps >= 1]
-        rates = tuple(
-            (called, netviz.layer_rate_quantiles(trace.effective_lr, called, trace.steps))
-            for trace in traces
-        )
-        kept = tuple(_kept(trace, view) for trace in traces)
+        tasks = [RUNNERS.submit(_train_one, setting, optimizer) for optimizer in built]
+        runs = [task.result() for task in tasks]
+        kept = tuple(trace for trace, *_ in runs)
         return NetworkRuns(
             kept,
             frames,
-            tuple(grids for grids, _ in evaluated),
-            tuple(metrics for _, metrics in evaluated),
-            rates,
+            tuple(grids for _, grids, _, _ in runs),
+            tuple(metrics for _, _, metrics, _ in runs),
+            tuple(rates for *_, rates in runs),
             _log_rate_range(kept),
         )
 
     return cache.store("network runs").get((network, optimizers, num_steps), run)
+
+
+def _train_one(setting: _Setting, optimizer: Any) -> tuple:
+    """One optimizer's run of a setting: its kept trace, grids, metrics and rate quantiles."""
+    (trace,) = engine.run(
+        setting.objective,
+        setting.params,
+        [optimizer],
+        setting.num_steps,
+        key=setting.seed,
+        record=NETWORK_RECORD,
+        record_at=setting.record_at,
+    )
+    ((grids, metrics),) = evaluate.evaluate_runs(
+        setting.objective,
+        setting.dataset,
+        [trace.params],
+        netviz.position_rows(setting.frames, setting.record_at),
+        netviz.position_rows(setting.steps, setting.record_at),
+        setting.steps,
+        netviz.GRID_RESOLUTION,
+    )
+    called = setting.steps[setting.steps >= 1]
+    rates = (called, netviz.layer_rate_quantiles(trace.effective_lr, called, trace.steps))
+    return _kept(trace, setting.view), grids, metrics, rates
 
 
 @functools.lru_cache(maxsize=16)
