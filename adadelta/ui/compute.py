@@ -2,9 +2,11 @@
 
 Each page records only what its figures draw: the surface page the path, its loss, the
 effective learning rates and the slots (and the EMA when it is on); the network page the
-weights and their effective learning rates (its curves and decision boundary are evaluated
-from the weights). The engine's jitted code is compiled once per feature combination; the
-caches avoid even re-running a scan for a setting any session has seen recently.
+weights and their effective learning rates at the steps its figures draw (its curves and
+decision boundary are evaluated from the weights right away; the cache keeps the step view's
+rows). The engine's jitted code is compiled once per feature combination (on the network page
+once per optimizer and feature combination: each optimizer runs in its own scan); the caches
+avoid even re-running a scan for a setting any session has seen recently.
 """
 
 from __future__ import annotations
