@@ -292,7 +292,13 @@ def run_arguments(objective, params, optimizers, num_steps, key) -> tuple:
     (``adadelta.dissect``). Raises ValueError on the arguments ``run`` refuses."""
     optimizers = _check_run_args(optimizers, num_steps)
     key = jax.random.key(key) if isinstance(key, (int, np.integer)) else key
-    params = jax.tree.map(lambda x: jnp.asarray(x, jnp.float32), params)
+    # Host values stay NumPy (jit moves them in one transfer, without an eager op per leaf).
+    params = jax.tree.map(
+        lambda x: (
+            jnp.asarray(x, jnp.float32) if isinstance(x, jax.Array) else np.asarray(x, np.float32)
+        ),
+        params,
+    )
     return _as_pytree_callable(objective), params, optimizers, key
 
 

@@ -3,43 +3,131 @@
 import threading
 import time
 
+import jax
 import numpy as np
 import pytest
+import streamlit as st
+from compile_count import compilations
 
-from adadelta.problems import init_mlp, mlp_sizes
-from adadelta.ui import cache, compute
-from adadelta.viz import curve_steps, frame_steps
+from adadelta import engine
+from adadelta.problems import evaluation, init_mlp, mlp_sizes
+from adadelta.ui import build, cache, compute, pagestate
+from adadelta.viz import Run, curve_steps, frame_steps
+from adadelta.viz import network as netviz
 
 
-def drawn(num_steps: int) -> np.ndarray:
-    return np.union1d(frame_steps(num_steps, max_frames=60), curve_steps(num_steps))
-
-
-def test_the_default_network_records_every_step():
-    params = init_mlp(0, mlp_sizes(2, 16))
-    for optimizers in (2, 5):  # Adadelta alone up to every comparison optimizer
-        assert compute.recorded_steps(params, optimizers, 2000, drawn(2000)) is None
+def frames(num_steps: int) -> np.ndarray:
+    return frame_steps(num_steps, max_frames=netviz.MAX_FRAMES)
 
 
 def per_step(params, optimizers: int) -> int:
+    """Bytes of one step's weights and effective learning rates, every optimizer."""
     return 2 * optimizers * sum(leaf.nbytes for layer in params for leaf in layer.values())
 
 
-def test_a_big_network_records_what_its_figures_draw_and_fills_the_budget():
-    params = init_mlp(0, mlp_sizes(2, 32))
-    steps = compute.recorded_steps(params, 5, 5000, drawn(5000))
-    assert steps is not None
-    assert set(drawn(5000)) <= set(steps) and steps[0] == 0 and steps[-1] == 5000
-    size = steps.size * per_step(params, 5)
-    assert 0.9 * compute.NETWORK_RECORD_BYTES < size <= compute.NETWORK_RECORD_BYTES
+def test_a_short_run_keeps_every_step_for_its_step_view():
+    params = init_mlp(0, mlp_sizes(2, 16))
+    for num_steps in (1, 150, 200):  # the page tests' runs
+        assert compute.view_steps(params, 2, num_steps, frames(num_steps)) is None
 
 
-def test_the_biggest_network_records_only_what_its_figures_draw():
+def test_the_default_run_keeps_its_frames_and_a_grid_within_the_budget():
+    params = init_mlp(0, mlp_sizes(2, 16))
+    steps = compute.view_steps(params, 2, 2000, frames(2000))
+    assert steps is not None and steps[0] == 0 and steps[-1] == 2000
+    assert set(frames(2000)) <= set(steps)
+    assert np.all(np.diff(steps) > 0)
+    size = steps.size * per_step(params, 2)
+    assert 0.9 * compute.VIEW_BYTES < size <= compute.VIEW_BYTES
+    # Beyond the (early) frames the grid is uniform: no stretch longer than its spacing.
+    assert np.diff(steps).max() <= 2 * 2000 / (steps.size - frames(2000).size)
+
+
+def test_the_biggest_network_keeps_a_uniform_grid_within_the_budget():
     params = init_mlp(0, mlp_sizes(4, 32))
-    steps = compute.recorded_steps(params, 5, 5000, drawn(5000))
-    np.testing.assert_array_equal(steps, drawn(5000))
-    # 444 rows instead of 5,001: a twelfth of what recording every step would keep.
-    assert steps.size * 11 < 5001
+    steps = compute.view_steps(params, 5, 5000, frames(5000))
+    assert steps[0] == 0 and steps[-1] == 5000
+    assert steps.size >= 2 and steps.size * per_step(params, 5) <= compute.VIEW_BYTES
+    np.testing.assert_allclose(np.diff(steps), 5000 / (steps.size - 1), atol=1)
+
+
+@pytest.fixture(scope="module")
+def default_network():
+    """The network page's default setting, trained by the page's code and in full."""
+    st.cache_resource.clear()
+    network, specs, num_steps = pagestate.network_run({})
+    result = compute.train(network, specs, num_steps)
+    _, objective, sizes = build.network(network)
+    full = engine.run(
+        objective,
+        init_mlp(network.data_seed, sizes),
+        [build.optimizer(spec) for spec in specs],
+        num_steps,
+        key=network.data_seed,
+        record=compute.NETWORK_RECORD,
+    )
+    yield (network, specs, num_steps), result, full
+    st.cache_resource.clear()
+
+
+def test_the_cached_run_equals_the_full_record_at_the_kept_steps(default_network):
+    (network, specs, num_steps), result, full = default_network
+    dataset, objective, _ = build.network(network)
+    kept = result.traces[0].steps
+    assert kept is not None and kept[-1] == num_steps
+    for trace, whole in zip(result.traces, full):
+        np.testing.assert_array_equal(trace.steps, kept)
+        assert trace.diverged_at == whole.diverged_at
+        for got, expected in zip(jax.tree.leaves(trace.params), jax.tree.leaves(whole.params)):
+            np.testing.assert_array_equal(got, expected[kept])
+        # A rate row describes the call that reached the step (none reached step 0).
+        called = kept >= 1
+        for got, expected in zip(
+            jax.tree.leaves(trace.effective_lr), jax.tree.leaves(whole.effective_lr)
+        ):
+            np.testing.assert_array_equal(got[called], expected[kept[called] - 1])
+            assert np.all(np.isnan(got[~called]))
+    # What the figures draw equals what the full record gives.
+    steps = curve_steps(num_steps)
+    for grids, metrics, (called, quantiles), whole in zip(
+        result.grids, result.metrics, result.rates, full
+    ):
+        at_frames = evaluation.params_at(whole.params, result.frames)
+        np.testing.assert_allclose(
+            grids, evaluation.decision_grids(objective, at_frames, dataset.bounds), atol=1e-6
+        )
+        at_steps = evaluation.params_at(whole.params, steps)
+        expected = evaluation.training_metrics(objective, dataset, at_steps, steps)
+        for name, values in expected.items():
+            np.testing.assert_allclose(metrics[name], values, rtol=1e-6, err_msg=name)
+        np.testing.assert_array_equal(called, steps[steps >= 1])
+        for got, want in zip(quantiles, netviz.layer_rate_quantiles(whole.effective_lr, called)):
+            np.testing.assert_array_equal(got, want)
+    # The layer-rates figure from the kept quantiles is the one the full record draws.
+    runs = [Run(spec.label, trace) for spec, trace in zip(specs, full)]
+    series = [(spec.label, *rates) for spec, rates in zip(specs, result.rates)]
+    sizes = netviz.layer_sizes(result.traces[0].params)
+    assert netviz.layer_quantiles_figure(sizes, series) == netviz.layer_rates_figure(runs)
+
+
+def test_a_cached_network_run_is_small(default_network):
+    _, result, full = default_network
+    entry = cache.nbytes(result)
+    grids = sum(grid.nbytes for grid in result.grids)
+    # The step view's rows, the boundary's grids, and curves and quantiles of 400 steps.
+    assert entry <= compute.VIEW_BYTES + grids + 128 * 1024
+    # Under a quarter of every step's weights and rates alone.
+    assert 4 * entry < cache.nbytes([(t.params, t.effective_lr) for t in full])
+
+
+def test_a_new_numeric_setting_reuses_every_compiled_program(default_network):
+    (network, specs, num_steps), _, _ = default_network
+    programs = (engine._run_jit, evaluation._grids, evaluation._set_metrics)
+    before = [compilations(fn) for fn in programs]
+    rule = dict(specs[0].rule)
+    other = specs[0]._replace(rule=tuple(sorted({**rule, "rho": rule["rho"] - 0.05}.items())))
+    compute.train(network, (other, *specs[1:]), num_steps)
+    assert [compilations(fn) for fn in programs] == before
 
 
 def test_a_store_evicts_the_least_recently_used_beyond_its_byte_budget():

@@ -7,6 +7,7 @@ next to the controls instead of a traceback.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 
 from adadelta import optim
@@ -67,8 +68,13 @@ class NetworkSpec(NamedTuple):
     batch_size: int | None
 
 
+@functools.lru_cache(maxsize=16)
 def network(spec: NetworkSpec) -> tuple[Dataset, NetworkObjective, tuple[int, ...]]:
-    """The data set, the training objective and the layer sizes; ValueError on bad input."""
+    """The data set, the training objective and the layer sizes; ValueError on bad input.
+
+    Kept for the last few specs: the page checks its spec, trains and draws the data on every
+    new optimizer setting of the same network, and a new data set takes milliseconds.
+    """
     data = make_dataset(
         spec.dataset,
         n_points=spec.n_points,

@@ -66,7 +66,10 @@ def _figure(name: str, setting: tuple, result: compute.NetworkRuns, *extra: Any)
         "curves": lambda: netviz.training_curves_figure(
             dict(_labelled(optimizers, result.metrics))
         ),
-        "rates": lambda: netviz.layer_rates_figure(runs),
+        "rates": lambda: netviz.layer_quantiles_figure(
+            netviz.layer_sizes(result.traces[0].params),
+            [(spec.label, *rates) for spec, rates in zip(optimizers, result.rates)],
+        ),
         "distribution": lambda: netviz.rate_distribution_figure(runs, extra[0]),
         "graph": graph,
     }
@@ -138,9 +141,9 @@ def network_results(
     shown = netviz.recorded_at_or_before(step, recorded)
     if shown != step:
         st.caption(
-            f"This network is big: the run kept its weights at {len(recorded)} of its "
-            f"{num_steps} steps, so the two figures below show step {shown}, the nearest before "
-            f"{step}."
+            f"The run kept its weights and learning rates at {len(recorded)} of its "
+            f"{num_steps} steps (the boundary's frames and every few steps), so the two "
+            f"figures below show step {shown}, the nearest kept step before {step}."
         )
     chart(_figure("distribution", setting, result, shown))
     colour_by = st.segmented_control(

@@ -14,7 +14,11 @@ from adadelta.viz.network.data import (
     recorded_at_or_before,
 )
 from adadelta.viz.network.graph import network_graph_figure, value_range
-from adadelta.viz.network.rates import layer_rates_figure, rate_distribution_figure
+from adadelta.viz.network.rates import (
+    layer_quantiles_figure,
+    layer_rates_figure,
+    rate_distribution_figure,
+)
 
 __all__ = [
     "GRID_RESOLUTION",
@@ -22,6 +26,7 @@ __all__ = [
     "decision_boundary_figure",
     "kernel_values_at",
     "last_update_step",
+    "layer_quantiles_figure",
     "layer_rate_quantiles",
     "layer_rates_figure",
     "layer_sizes",

@@ -151,7 +151,6 @@ def layer_rates_figure(
     pairs = _pairs(runs)
     if not pairs:
         raise ValueError("layer_rates_figure needs at least one run.")
-    sizes = layer_sizes(pairs[0][1])
     if steps is None:
         steps = curve_steps(max(num_calls(rates, recorded) for _, rates, recorded in pairs))
         for _, _, recorded in pairs:
@@ -159,6 +158,29 @@ def layer_rates_figure(
                 steps = np.intersect1d(steps, recorded)
         steps = steps[steps >= 1]
     steps = np.asarray(steps, dtype=np.int64)
+    series = []
+    for label, rates, recorded in pairs:
+        own = steps[steps <= num_calls(rates, recorded)]
+        series.append((label, own, layer_rate_quantiles(rates, own, recorded)))
+    return layer_quantiles_figure(layer_sizes(pairs[0][1]), series, height=height)
+
+
+def layer_quantiles_figure(
+    sizes: Sequence[tuple[int, int]],
+    series: Sequence[tuple[str, np.ndarray, Sequence[np.ndarray]]],
+    *,
+    height: int | None = None,
+) -> Figure:
+    """``layer_rates_figure`` from quantiles already taken (a page keeps these, not the rates).
+
+    Args:
+        sizes: ``(fan_in, fan_out)`` of each layer (``layer_sizes``).
+        series: per optimizer ``(label, steps, quantiles)``: the call numbers drawn and, per
+            layer, their ``(len(steps), 3)`` quantiles (``layer_rate_quantiles``).
+        height: figure height in pixels (default grows with the number of panel rows).
+    """
+    if not series:
+        raise ValueError("layer_quantiles_figure needs at least one series.")
     rows, cols = _grid(len(sizes))
     layout, refs = subplot_grid(
         rows,
@@ -169,12 +191,12 @@ def layer_rates_figure(
         shared_x=True,
         shared_y=True,
     )
-    labels = [label for label, *_ in pairs]
+    labels = [str(label) for label, *_ in series]
     data, drawn = [], [np.zeros(0)]
-    for (label, rates, recorded), style in zip(pairs, styles_for(labels)):
-        own = steps[steps <= num_calls(rates, recorded)]
-        for i, quantiles in enumerate(layer_rate_quantiles(rates, own, recorded)):
-            data += _band(label, style, own, quantiles, refs[i], show=i == 0)
+    for (label, own, per_layer), style in zip(series, styles_for(labels)):
+        own = np.asarray(own, dtype=np.int64)
+        for i, quantiles in enumerate(per_layer):
+            data += _band(str(label), style, own, quantiles, refs[i], show=i == 0)
             drawn.append(quantiles.ravel())
     # Plotly labels a log axis spanning under two decades with bare digits (0.1, 9, 8, 7 ...);
     # log_ticks gives 1-2-5 steps or whole decades, written out.
