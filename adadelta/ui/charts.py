@@ -5,6 +5,10 @@ building the figure that way), and calls ``to_dict()`` (a deep copy) on a ``go.F
 builders in ``adadelta.viz`` return specs that are already what plotly.js reads, so they are
 handed over in a ``go.Figure`` whose ``to_dict`` returns the spec itself: Streamlit then only
 serialises it (orjson, a few milliseconds for a megabyte).
+
+In the browser every new spec is a new chart (Streamlit keys it by its spec), and each
+``Plotly.react`` of it re-draws the animation's scrubber: the spec is sent with the modes that
+Streamlit's chart would otherwise set on it after the first draw, so that it is drawn once less.
 """
 
 from __future__ import annotations
@@ -33,6 +37,32 @@ class _Spec(go.Figure):
         return self._spec
 
 
+def selection_modes(fig: Figure, on_select: Any, selection_mode: Any) -> Figure:
+    """The spec with the click, hover and drag modes Streamlit's chart gives a selectable one.
+
+    Streamlit's chart sets them in the browser after drawing the spec, which draws it again
+    (a few hundred milliseconds for an animated figure); with them in the spec it does not.
+    Modes the spec sets itself are kept, as Streamlit keeps them. Only the layout's top level
+    is copied.
+    """
+    if on_select in (None, "ignore"):
+        return fig
+    modes = (selection_mode,) if isinstance(selection_mode, str) else tuple(selection_mode)
+    layout = fig.get("layout", {})
+    points = "points" in modes
+    drag = (
+        "pan" if points else "select" if "box" in modes else "lasso" if "lasso" in modes else "pan"
+    )
+    settled = {
+        "clickmode": layout.get("clickmode") or ("event+select" if points else "none"),
+        "hovermode": layout.get("hovermode") or "closest",
+        "dragmode": layout.get("dragmode") or drag,
+    }
+    if all(layout.get(key) == value for key, value in settled.items()):
+        return fig
+    return {**fig, "layout": {**layout, **settled}}
+
+
 def chart(fig: Figure, **kwargs: Any) -> Any:
     """Draws a figure spec; ``kwargs`` go to ``st.plotly_chart`` (key, on_select, ...).
 
@@ -40,6 +70,11 @@ def chart(fig: Figure, **kwargs: Any) -> Any:
     """
     if room.presenting():
         fig = room.presented(fig)
+    fig = selection_modes(
+        fig,
+        kwargs.get("on_select", "ignore"),
+        kwargs.get("selection_mode", ("points", "box", "lasso")),
+    )
     height = fig.get("layout", {}).get("height") or DEFAULT_HEIGHT
     return st.plotly_chart(
         _Spec(fig),

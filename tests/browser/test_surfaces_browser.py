@@ -393,3 +393,57 @@ def test_each_tab_draws_its_chart_when_opened(app_server: str, page: Page) -> No
         assert_no_streamlit_error(page)
     screenshot(page, "surfaces_3d_tab")
     assert_no_js_errors(page)
+
+
+# Per animated chart on the page: the margins its spec asks for, and those Plotly drew with.
+# Plotly grows a margin that its Play rows, scrubber, legend or tick labels do not fit in and
+# then draws the whole figure again (the scrubber's every label measured again each time).
+_MARGINS_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    .map((chart) => chart.querySelector('.js-plotly-plot'))
+    .filter((gd) => gd && gd._fullLayout && (gd._fullLayout.sliders || []).length)
+    .map((gd) => {
+        const asked = gd._fullLayout.margin, drawn = gd._fullLayout._size;
+        return {
+            title: gd._fullLayout.title.text,
+            asked: [asked.l, asked.r, asked.t, asked.b],
+            drawn: [drawn.l, drawn.r, drawn.t, drawn.b],
+        };
+    })"""
+
+
+def test_a_new_setting_draws_the_animated_charts_without_growing_margins(
+    app_server: str, page: Page
+) -> None:
+    """After a numeric control moved, the main chart and the open Loss tab's chart (both new
+    charts in the browser) were drawn in the margins their specs ask for: not drawn again."""
+    chart = open_surfaces(page, app_server, query="")
+    before = animation_state(chart)
+    rho = page.get_by_role("slider", name="rho")
+    rho.focus()
+    page.keyboard.press("ArrowLeft")
+    expect(rho).to_have_attribute("aria-valuetext", "0.949")
+    wait_for_app(page)
+    chart = main_chart(page)
+    page.wait_for_function(
+        f"""([chart, old]) => {{
+            try {{ return ({_ANIMATION_STATE_JS})(chart).wholeLast.join() !== old.join(); }}
+            catch (error) {{ return false; }}
+        }}""",
+        arg=[chart.element_handle(), before["wholeLast"]],
+        timeout=APP_RUN_TIMEOUT_MS,
+    )
+    page.wait_for_function(f"() => ({_MARGINS_JS})().length >= 2", timeout=APP_RUN_TIMEOUT_MS)
+    margins = page.evaluate(_MARGINS_JS)
+    titles = [item["title"] for item in margins]
+    assert any("Paths on" in title for title in titles), titles
+    assert any("Loss over the steps" in title for title in titles), titles
+    for item in margins:
+        assert item["drawn"] == item["asked"], item
+    # The main chart was sent with the modes Streamlit gives a point-selectable chart.
+    modes = chart.evaluate(
+        "(c) => { const l = c.querySelector('.js-plotly-plot').layout;"
+        " return [l.clickmode, l.dragmode]; }"
+    )
+    assert modes == ["event+select", "pan"], modes
+    assert_no_streamlit_error(page)
+    assert_no_js_errors(page)

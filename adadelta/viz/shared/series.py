@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from adadelta.viz.shared.animation import animate, scatter_update
+from adadelta.viz.shared.animation import CONTROLS_LEFT_PX, animate, scatter_update
 from adadelta.viz.shared.figure import Figure, add_notes, figure, typed
 from adadelta.viz.shared.runs import Run, diverged_at, num_steps
 from adadelta.viz.shared.sampling import series_indices
@@ -27,6 +27,22 @@ MARKERS_SHOWN = 12
 """Markers drawn per line: enough to tell lines apart without colour."""
 
 CURSOR_COLOUR = "#333333"
+
+LEGEND_CHAR_PX = 7.5
+"""About the widest a legend label's character is drawn at size 12 (for the right margin)."""
+
+LEGEND_EXTRA_PX = 75
+"""The legend's symbol and padding, and its gap to the plot (``x`` = 1.02), in pixels."""
+
+
+def legend_margin(data: Sequence[dict[str, Any]]) -> int:
+    """A right margin that holds the legend beside the plot, estimated from its labels.
+
+    Plotly widens a margin its legend or controls do not fit in and draws the figure again;
+    an estimate too narrow costs only that redraw, one too wide a little space.
+    """
+    names = [trace.get("name", "") for trace in data if trace.get("showlegend", True)]
+    return int(LEGEND_EXTRA_PX + LEGEND_CHAR_PX * max(map(len, names), default=0))
 
 
 @dataclasses.dataclass
@@ -241,7 +257,8 @@ def finish(
     layout.update(
         hovermode="x unified",
         legend={"font": {"size": 12}, "x": 1.02, "y": 1.0, "yanchor": "top"},
-        margin={"t": 70, "b": 170, "l": 70, "r": 20},
+        # Wide enough for the Play rows and the legend, so that Plotly draws the figure once.
+        margin={"t": 70, "b": 170, "l": CONTROLS_LEFT_PX, "r": legend_margin(plot.data)},
     )
     fig = figure(
         plot.data,

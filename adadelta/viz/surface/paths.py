@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from adadelta.problems import Objective
-from adadelta.viz.shared.animation import animate, scatter_update
+from adadelta.viz.shared.animation import CONTROLS_LEFT_PX, animate, scatter_update
 from adadelta.viz.shared.figure import Figure, add_notes, figure, typed
 from adadelta.viz.shared.frames import thin_trail
 from adadelta.viz.shared.runs import (
@@ -295,7 +295,10 @@ def contour_figure(
     layout["xaxis"] = {"range": [xmin, xmax], "title": {"text": "x"}, **axes}
     layout["yaxis"] = {"range": [ymin, ymax], "title": {"text": "y"}, **axes}
     layout["legend"] = {"orientation": "h", "x": 0.0, "y": 1.0, "yanchor": "bottom"}
-    layout["margin"] = {"t": 100, "b": 150, "l": 60, "r": 20}
+    # Wide enough for the Play rows on the left and, beside the rates (``side_by_side``), the
+    # last step's tick label on the right: Plotly then draws the figure once (see
+    # ``CONTROLS_LEFT_PX``).
+    layout["margin"] = {"t": 100, "b": 150, "l": CONTROLS_LEFT_PX, "r": 30}
     title = f"Paths on {surface.title}"
     last = int(steps[-1])
     alt = (
