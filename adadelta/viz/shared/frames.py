@@ -1,6 +1,6 @@
 """Which steps the figures show: the one frame sampler, and the steps of curves and trails.
 
-``frame_steps`` picks at most a few hundred animation frames out of T steps, dense where the
+``frame_steps`` picks at most a hundred animation frames out of T steps, dense where the
 motion is fast. Given the paths (the loss surfaces), half of the frames are spread over equal
 increments of the paths' combined arc length (so a fast stretch gets many frames) and half
 uniformly over the steps (so a slow crawl still advances). Without paths (a network, whose
@@ -14,8 +14,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-MAX_FRAMES = 200
-"""At most this many animation frames (plus one per diverging path)."""
+MAX_FRAMES = 100
+"""At most this many animation frames (plus one per diverging path). Every frame costs JSON and,
+in the browser, a scrubber step that Plotly lays out again on each redraw of the chart: with
+200 frames a new setting took 400-460 ms from the keypress to the redrawn path in Chromium
+(``python -m bench browser``), with 100 frames 360-425 ms."""
 
 MAX_CURVE_POINTS = 400
 """Steps at which curves evaluated along a run are drawn (see ``curve_steps``)."""
