@@ -1,5 +1,6 @@
 # Two commands set everything up on a fresh Debian machine with Python 3.11:
-#   make run    creates .venv, installs the runtime, starts the app on http://localhost:8501
+#   make run    creates .venv, installs the runtime, compiles the default settings once (cached),
+#               starts the app on http://localhost:8501
 #   make test   installs the dev tools, lints, runs the whole suite (real-browser tests included)
 #               on every core (pytest-xdist), then prints the 15 slowest tests and its time
 #   make check  lint and the unit tests only (no Keras, browser, AppTest or app server): the inner loop
