@@ -99,6 +99,24 @@ def main_chart(page: Page) -> Locator:
     return page.locator(CHART).nth(page.evaluate(_MAIN_CHART_INDEX_JS))
 
 
+def main_chart_with_a_new_path(page: Page, before: dict[str, Any]) -> Locator:
+    """The main chart once it draws a new run (``before``: its ``animation_state`` earlier).
+
+    A new run is a new figure: Adadelta's whole path ends somewhere else. While Plotly redraws
+    the chart its _fullData is briefly missing, so an unreadable state means "not yet".
+    """
+    chart = main_chart(page)
+    page.wait_for_function(
+        f"""([chart, old]) => {{
+            try {{ return ({_ANIMATION_STATE_JS})(chart).wholeLast.join() !== old.join(); }}
+            catch (error) {{ return false; }}
+        }}""",
+        arg=[chart.element_handle(), before["wholeLast"]],
+        timeout=APP_RUN_TIMEOUT_MS,
+    )
+    return chart
+
+
 def animation_state(chart: Locator) -> dict[str, Any]:
     return chart.evaluate(_ANIMATION_STATE_JS)
 
@@ -164,17 +182,7 @@ def test_surfaces_rho_then_play_animates_paths_and_rate_cursor(app_server: str, 
     expect(rho).to_have_attribute("aria-valuetext", "0.945")
     wait_for_app(page)
     assert "adadelta.rho=0.945" in page.url
-    # The new run is a new figure: Adadelta's whole path ends somewhere else. While Plotly
-    # redraws the chart its _fullData is briefly missing, so an unreadable state means "not yet".
-    chart = main_chart(page)
-    page.wait_for_function(
-        f"""([chart, old]) => {{
-            try {{ return ({_ANIMATION_STATE_JS})(chart).wholeLast.join() !== old.join(); }}
-            catch (error) {{ return false; }}
-        }}""",
-        arg=[chart.element_handle(), before["wholeLast"]],
-        timeout=APP_RUN_TIMEOUT_MS,
-    )
+    chart = main_chart_with_a_new_path(page, before)
     assert_no_streamlit_error(page)
     assert_no_js_errors(page)
 
@@ -423,15 +431,7 @@ def test_a_new_setting_draws_the_animated_charts_without_growing_margins(
     page.keyboard.press("ArrowLeft")
     expect(rho).to_have_attribute("aria-valuetext", "0.949")
     wait_for_app(page)
-    chart = main_chart(page)
-    page.wait_for_function(
-        f"""([chart, old]) => {{
-            try {{ return ({_ANIMATION_STATE_JS})(chart).wholeLast.join() !== old.join(); }}
-            catch (error) {{ return false; }}
-        }}""",
-        arg=[chart.element_handle(), before["wholeLast"]],
-        timeout=APP_RUN_TIMEOUT_MS,
-    )
+    chart = main_chart_with_a_new_path(page, before)
     page.wait_for_function(f"() => ({_MARGINS_JS})().length >= 2", timeout=APP_RUN_TIMEOUT_MS)
     margins = page.evaluate(_MARGINS_JS)
     titles = [item["title"] for item in margins]
