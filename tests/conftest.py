@@ -107,6 +107,20 @@ def pytest_configure(config: pytest.Config) -> None:
     JAX_CACHE_DIR.mkdir(parents=True, exist_ok=True)
 
 
+def pytest_ignore_collect(collection_path: pathlib.Path, config: pytest.Config) -> bool | None:
+    """``-m unit`` (``make check``) does not import the modules that need Keras, AppTest or a
+    browser: none of their tests is a unit test (a module's categories are every one of its
+    tests'), and importing them (Keras, Playwright) costs each worker seconds."""
+    if (
+        config.getoption("markexpr") == "unit"
+        and collection_path.suffix == ".py"
+        and collection_path.name.startswith("test_")
+        and _module_categories_cached(collection_path)
+    ):
+        return True
+    return None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         # xdist needs the same test ids in every worker process.

@@ -11,7 +11,7 @@ import pathlib
 import sys
 
 import pytest
-from conftest import ORDER, REPO, module_categories
+from conftest import ORDER, REPO, module_categories, pytest_ignore_collect
 
 pytest_plugins = ("pytester",)
 
@@ -156,3 +156,24 @@ def test_a_test_that_starts_the_server_is_not_a_unit_test(pytester):
     server = pytester.runpytest("-m", "server", "-p", "no:cacheprovider", "-v")
     server.assert_outcomes(passed=1, deselected=1)
     server.stdout.fnmatch_lines(["*test_starts_the_app PASSED*"])
+
+
+class _Options:
+    def __init__(self, markexpr: str):
+        self.markexpr = markexpr
+
+    def getoption(self, name: str) -> str:
+        return {"markexpr": self.markexpr}[name]
+
+
+@pytest.mark.parametrize("markexpr", ["unit", "", "keras", "not unit"])
+def test_make_check_does_not_import_the_modules_it_does_not_run(tmp_path, markexpr):
+    # ``-m unit`` skips a Keras module at collection (no Keras import); any other selection
+    # collects it. A plain module is always collected.
+    keras_module = tmp_path / "test_k.py"
+    keras_module.write_text("from keras.optimizers import Adadelta\n")
+    plain_module = tmp_path / "test_p.py"
+    plain_module.write_text("import numpy\n")
+    options = _Options(markexpr)
+    assert pytest_ignore_collect(keras_module, options) is (True if markexpr == "unit" else None)
+    assert pytest_ignore_collect(plain_module, options) is None
