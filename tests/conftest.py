@@ -26,16 +26,19 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 # Keras reads its backend once, at import; the oracle tests need the JAX backend.
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-# JAX's persistent compilation cache, shared by the xdist workers and the app server of the
-# browser tests (a subprocess: it inherits these variables). Every program is cached, however
-# small or quick to compile: most of the suite's programs compile in well under JAX's default
-# threshold of 1 s, and the same ones are compiled by every process. A size limit makes JAX
-# lock the directory (filelock), so that concurrent processes never read a half-written entry.
+# JAX's persistent compilation cache: one directory for every process of the suite, the xdist
+# workers, the app code they run (``adadelta.ui.compile_cache`` reads ADADELTA_JAX_CACHE) and the
+# app servers of the browser and load tests (subprocesses: they inherit these variables). Every
+# program is cached, however small or quick to compile: most of the suite's programs compile in
+# well under JAX's default threshold of 1 s, and the same ones are compiled by every process.
+# No size limit: with one, JAX scans the whole directory at every write (~70 ms at 2,500
+# entries) under a lock all the processes share. A read that races a write gets a truncated
+# entry, which JAX reports as a warning and compiles instead.
 JAX_CACHE_DIR = REPO / ".cache" / "jax-tests"
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(JAX_CACHE_DIR))
+os.environ.setdefault("ADADELTA_JAX_CACHE", os.environ["JAX_COMPILATION_CACHE_DIR"])
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "-1")
-os.environ.setdefault("JAX_COMPILATION_CACHE_MAX_SIZE", str(2 * 1024**3))
 
 import jax  # noqa: E402
 import pytest  # noqa: E402
@@ -53,13 +56,22 @@ _IMPORT_SIGNS = {
 
 
 def imported_modules(source: str) -> set[str]:
-    """Every module a test module imports, at any depth (``from m import x`` counts ``m``)."""
+    """Every module a test module imports, at any depth (``from m import x`` counts ``m``, and
+    so does ``pytest.importorskip("m")``)."""
     names = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             names.add(node.module)
+        elif (  # pytest.importorskip("keras")
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", None)) == "importorskip"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            names.add(node.args[0].value)
     return names
 
 

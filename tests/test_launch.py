@@ -4,6 +4,9 @@ opened by a link runs ``pagestate``'s reading of that link)."""
 
 from __future__ import annotations
 
+import os
+
+import jax
 import pytest
 
 from adadelta.ui import cache, compute, launch, pagestate
@@ -41,3 +44,13 @@ def test_prepare_compiles_the_defaults_and_exits(monkeypatch, capsys, tmp_path):
     launch.main(["--prepare"])
     assert done == ["defaults"]
     assert str(tmp_path) in capsys.readouterr().out
+
+
+def test_the_app_code_the_suite_runs_keeps_the_suites_compilation_cache():
+    """Turning the app's cache on inside a test process keeps the one directory every process
+    of the suite shares (``tests/conftest.py``): switching would split the suite's compiled
+    programs over two directories and compile them again."""
+    suite = os.environ["JAX_COMPILATION_CACHE_DIR"]
+    assert jax.config.jax_compilation_cache_dir == suite
+    assert str(launch.compile_cache.enable()) == suite
+    assert jax.config.jax_compilation_cache_dir == suite

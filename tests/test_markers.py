@@ -47,6 +47,7 @@ def test_the_modules_that_need_something_are_classified_by_what_they_need():
         ("def f():\n    import keras\n", {"keras"}),
         ("from keras_oracle import keras_run\n", {"keras"}),
         ("from keras.optimizers import Adadelta\n", {"keras"}),
+        ("def f():\n    keras = pytest.importorskip('keras')\n", {"keras"}),
         ("from page_harness import run_page\n", {"apptest"}),
         ("from streamlit.testing.v1 import AppTest\n", {"apptest"}),
         ("import streamlit as st\n", set()),  # Streamlit alone is not AppTest
