@@ -16,6 +16,7 @@ Markers, set here from what a test module imports, so that nobody has to remembe
 
 import ast
 import contextlib
+import functools
 import os
 import pathlib
 import re
@@ -209,6 +210,34 @@ def _refuse_apptest(item: pytest.Item):
         yield
     finally:
         app_test.AppTest.run = original
+
+
+@pytest.fixture(autouse=True)
+def _apptest_reruns_as_in_the_app(request: pytest.FixtureRequest, monkeypatch):
+    """After every script run, Streamlit's script runner calls ``keras.backend.clear_session()``
+    when Keras is imported, which forces a full garbage collection: in a worker that collected
+    the Keras tests (every worker of ``make test``) that made each AppTest rerun 5-10x slower.
+    The app never imports Keras, so AppTest runs as the app does: Keras's state is still reset,
+    without the forced collection. (A Streamlit upgrade that renames the private function
+    fails here, loudly.)"""
+    if "apptest" not in request.node.stash.get(_CATEGORIES, ()):
+        return
+    from streamlit.runtime.scriptrunner import script_runner
+
+    clean = script_runner._clean_problem_modules
+
+    def clean_without_forced_collection() -> None:
+        keras = sys.modules.get("keras")
+        if keras is None:
+            return clean()
+        clear_session = keras.backend.clear_session
+        keras.backend.clear_session = functools.partial(clear_session, free_memory=False)
+        try:
+            return clean()
+        finally:
+            keras.backend.clear_session = clear_session
+
+    monkeypatch.setattr(script_runner, "_clean_problem_modules", clean_without_forced_collection)
 
 
 @pytest.fixture

@@ -1,7 +1,10 @@
 """AppTest of the home page, run through ``app.py`` (its links need the registered pages)."""
 
+import gc
+import importlib
 import json
 import pathlib
+import sys
 
 import pytest
 from page_harness import TIMEOUT, assert_clean, run_page
@@ -79,3 +82,20 @@ def test_a_page_missing_from_navigation_is_announced_not_raised():
     for entry in home.MAP:
         assert f"**{entry.label}** (coming soon at /{entry.url}): {entry.line}" in text, entry
     assert len(alone.get("plotly_chart")) == 1
+
+
+def test_a_rerun_forces_no_garbage_collection_when_keras_is_loaded(monkeypatch):
+    """Any worker of ``make test`` has Keras loaded (it collected the Keras tests), and
+    Streamlit's script runner then resets Keras after every run: the reset must stay cheap
+    (``tests/conftest.py``), as in the app, which never imports Keras."""
+    importlib.import_module("keras")
+    resets, collections = [], []
+    clear_session = sys.modules["keras"].backend.clear_session
+    monkeypatch.setattr(
+        sys.modules["keras"].backend,
+        "clear_session",
+        lambda *args, **kwargs: resets.append(1) or clear_session(*args, **kwargs),
+    )
+    monkeypatch.setattr(gc, "collect", lambda *args: collections.append(args))
+    AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    assert resets and not collections
