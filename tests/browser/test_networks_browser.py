@@ -179,7 +179,7 @@ def test_networks_page_trains_plays_and_scrubs(app_server: str, page: Page) -> N
     graph = chart(page, "Adadelta: effective learning rates").locator(".js-plotly-plot")
     columns = graph.evaluate("gd => gd._fullLayout.annotations.map(a => a.text)")
     assert "<b>hidden 1</b> (8)" in columns, columns
-    assert page.url.endswith("network.width=8") or "network.width=8" in page.url
+    expect(page).to_have_url(re.compile(r"network\.width=8"))
 
     # Play the decision boundary: the animation's slider advances and the heatmap changes.
     boundary = "Decision boundary"

@@ -12,6 +12,7 @@ wait for the main chart's plot div itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -180,8 +181,9 @@ def test_surfaces_rho_then_play_animates_paths_and_rate_cursor(app_server: str, 
     for _ in range(5):
         page.keyboard.press("ArrowLeft")
     expect(rho).to_have_attribute("aria-valuetext", "0.945")
+    # The five keys can start several reruns: wait for the one with the last value.
+    expect(page).to_have_url(re.compile(r"adadelta\.rho=0\.945"), timeout=APP_RUN_TIMEOUT_MS)
     wait_for_app(page)
-    assert "adadelta.rho=0.945" in page.url
     chart = main_chart_with_a_new_path(page, before)
     assert_no_streamlit_error(page)
     assert_no_js_errors(page)
@@ -296,7 +298,7 @@ def test_cold_deep_link_runs_the_entry_point(fresh_server: str, page: Page) -> N
     expect(nav.get_by_role("link", name="Loss surfaces")).to_be_visible(timeout=1000)
     expect(page).to_have_title("Adadelta Lab", timeout=1000)
     # The link's settings survive the reroute.
-    assert "problem.surface=custom" in page.url, page.url
+    expect(page).to_have_url(re.compile(r"problem\.surface=custom"))
     expect(page.get_by_role("combobox", name="surface")).to_have_value("Custom formula")
     expect(page.get_by_role("textbox", name="formula")).to_have_value(BAD_FORMULA)
     alert = page.locator('[data-testid="stAlert"]:has([data-testid="stAlertContentError"])')

@@ -8,6 +8,7 @@ the link the page offers and reads the explorer's widgets.
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 
 import pytest
@@ -78,7 +79,7 @@ def test_click_a_map_cell_and_open_it_on_the_explorer(app_server: str, page: Pag
     page.goto(f"{app_server}{urllib.parse.urlsplit(href).path}?{urllib.parse.urlsplit(href).query}")
     wait_for_app(page)
     assert_no_streamlit_error(page)
-    assert "/surfaces" in page.url
+    expect(page).to_have_url(re.compile(r"/surfaces"))
     sidebar = page.locator('[data-testid="stSidebar"]')
     learning_rate = sidebar.get_by_role("spinbutton", name="learning_rate").first
     assert float(learning_rate.input_value()) == pytest.approx(cell["xValue"], rel=1e-3)
