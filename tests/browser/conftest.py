@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -281,6 +281,24 @@ def wait_for_app(page: Page, timeout_ms: float = APP_RUN_TIMEOUT_MS) -> None:
             f"Streamlit app at {page.url} did not finish running within {timeout_ms / 1000:.0f} s "
             f"(state: {state}); errors so far: {getattr(page, 'errors', [])}"
         ) from exc
+
+
+def press_until(page: Page, slider: Locator, key: str, value: str, attempts: int = 20) -> None:
+    """Press ``key`` on ``slider`` one press at a time until its ``aria-valuetext`` is ``value``.
+
+    Each press waits for the value it moves: a press made while a rerun redraws the sidebar
+    can be lost (Streamlit keeps the value it sent), so a lost press is pressed again rather
+    than counted, and the slider never overshoots ``value``.
+    """
+    for _ in range(attempts):
+        now = slider.get_attribute("aria-valuetext")
+        if now == value:
+            return
+        slider.focus()
+        page.keyboard.press(key)
+        with contextlib.suppress(AssertionError):
+            expect(slider).not_to_have_attribute("aria-valuetext", now, timeout=2_000)
+    expect(slider).to_have_attribute("aria-valuetext", value)
 
 
 def assert_no_streamlit_error(page: Page) -> None:

@@ -24,6 +24,7 @@ from .conftest import (
     ARTIFACTS_DIR,
     assert_no_js_errors,
     assert_no_streamlit_error,
+    press_until,
     run_streamlit,
     screenshot,
     wait_for_app,
@@ -177,10 +178,7 @@ def test_surfaces_rho_then_play_animates_paths_and_rate_cursor(app_server: str, 
     before = animation_state(chart)
     rho = page.get_by_role("slider", name="rho")
     expect(rho).to_have_attribute("aria-valuetext", "0.950")
-    rho.focus()
-    for _ in range(5):
-        page.keyboard.press("ArrowLeft")
-    expect(rho).to_have_attribute("aria-valuetext", "0.945")
+    press_until(page, rho, "ArrowLeft", "0.945")
     # The five keys can start several reruns: wait for the one with the last value.
     expect(page).to_have_url(re.compile(r"adadelta\.rho=0\.945"), timeout=APP_RUN_TIMEOUT_MS)
     wait_for_app(page)
