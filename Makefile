@@ -24,12 +24,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# pip byte-compiles what it installs on one core; compileall does it on every core (a few
+# seconds less on a fresh install). Like pip, it skips a file that does not compile.
+BYTE_COMPILE = $(BIN)/python -m compileall -qq -j 0 $(VENV)/lib || true
+
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-compile -r requirements.txt
+	$(BYTE_COMPILE)
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-compile -r requirements-dev.txt
+	$(BYTE_COMPILE)
 	touch $(VENV)/.runtime $@
 
 # The default settings' programs, compiled into the persistent cache once per install or code
@@ -50,7 +56,9 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 
-test: lint chromium
+# The venv and Chromium install side by side (pip and apt each keep about one core busy).
+test:
+	@$(MAKE) --no-print-directory -j2 --output-sync=target lint chromium
 	$(BIN)/python -m pytest -n $(WORKERS) --durations=15 $(PYTEST_ARGS); \
 		status=$$?; $(ELAPSED); exit $$status
 
