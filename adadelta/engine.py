@@ -1,15 +1,15 @@
-"""The trajectory engine: whole optimization runs as one jitted ``lax.scan``.
+"""The trajectory engine: whole optimization runs as one jitted loop.
 
 ``run`` takes an objective ``loss(params, key, step) -> scalar``, one start and several
 optimizers, and returns one ``Trace`` of NumPy arrays per optimizer: every optimizer sees the
 same per-step key (so the same noise or minibatch), which keeps comparisons fair. ``sweep`` runs
 many starts and/or many settings at once with ``vmap`` (``grid`` builds the settings).
 
-The objective and the optimizers are traced arguments, so changing any numeric value reuses the
-compiled code; only the number of steps, what is recorded and the tree structure (which
-features are on, which surface or formula) are static. Divergence is detected, never hidden:
-``Trace.diverged_at`` is the first step at which anything became non-finite, and the positions
-are kept as computed.
+The objective, the optimizers and the number of steps are traced arguments, so changing any
+numeric value reuses the compiled code (for the number of steps, up to ``max_steps``); only
+what is recorded and the tree structure (which features are on, which surface or formula) are
+static. Divergence is detected, never hidden: ``Trace.diverged_at`` is the first step at which
+anything became non-finite, and the positions are kept as computed.
 """
 
 from __future__ import annotations
@@ -132,99 +132,115 @@ def _write(buffer, row, value):
     return jax.tree.map(lambda rows, v: rows.at[row].set(v), buffer, value)
 
 
+_NEVER = np.iinfo(np.int32).max
+"""A step no run reaches: "not diverged" while the first bad row is searched for."""
+
+
+def _record_row(record_at, step):
+    """The buffer row of position ``step``: its index in ``record_at``, or the spare row."""
+    count = record_at.shape[0]
+    index = jnp.searchsorted(record_at, step).astype(jnp.int32)
+    found = record_at[jnp.minimum(index, count - 1)] == step
+    return jnp.where((index < count) & found, index, count)
+
+
 def _run(
     objective,
     params,
     optimizers,
     key,
-    num_steps: int,
+    num_steps,
     record: tuple[str, ...],
     record_at=None,
+    *,
+    capacity: int,
 ):
-    value_and_grad = jax.value_and_grad(objective)
-    carry = tuple((params, optimizer.init(params)) for optimizer in optimizers)
-    if record_at is not None:
-        # Rows are written into buffers carried through the scan (one spare row takes the
-        # steps that are not recorded), so memory grows with the recorded steps, not all.
-        count = record_at.shape[0]
-        slot = (
-            jnp.full(num_steps + 1, count, jnp.int32)
-            .at[record_at]
-            .set(jnp.arange(count, dtype=jnp.int32))
-        )
-        buffers = []
-        for optimizer, (p, state) in zip(optimizers, carry):
-            shapes = jax.eval_shape(
-                lambda o, p, s: _step(value_and_grad, o, p, s, key, jnp.int32(0))[2],
-                optimizer,
-                p,
-                state,
-            )
-            buffers.append(
-                {
-                    name: jax.tree.map(lambda v: _empty_rows(v, count + 1), shapes[name])
-                    for name in record
-                }
-            )
-        carry = tuple((*c, b) for c, b in zip(carry, buffers))
+    """``num_steps`` (traced, at most the static ``capacity``) calls of each optimizer.
 
-    def body(carry, step):
+    The loop runs ``num_steps`` iterations and writes each recorded row into buffers carried
+    through it: with ``record_at``, one row per recorded position plus a spare row that takes
+    the rest (memory grows with the recorded steps, not all); without, ``capacity + 1`` rows
+    (row t: position t, and call t+1 for the per-call fields), the rows past ``num_steps``
+    left NaN for the caller to trim. So one program serves every ``num_steps`` up to
+    ``capacity``.
+    """
+    value_and_grad = jax.value_and_grad(objective)
+    if record_at is None:
+        rows = capacity + 1
+
+        def position_row(step):
+            return step
+
+        def call_row(step):
+            return step
+
+    else:
+        rows = record_at.shape[0] + 1
+
+        def position_row(step):
+            return _record_row(record_at, step)
+
+        def call_row(step):  # a call's fields belong to the position it reaches
+            return _record_row(record_at, step + 1)
+
+    carry = []
+    for optimizer in optimizers:
+        state = optimizer.init(params)
+        shapes = jax.eval_shape(
+            lambda o, p, s: _step(value_and_grad, o, p, s, key, jnp.int32(0))[2],
+            optimizer,
+            params,
+            state,
+        )
+        buffers = {
+            name: jax.tree.map(lambda v: _empty_rows(v, rows), shapes[name]) for name in record
+        }
+        carry.append((params, state, buffers, jnp.int32(_NEVER)))
+
+    def body(step, carry):
         step_key = jax.random.fold_in(key, step)
-        new_carry, outputs = [], []
-        for optimizer, (p, state, *buffer) in zip(optimizers, carry):
+        new_carry = []
+        for optimizer, (p, state, buffers, first_bad) in zip(optimizers, carry):
             new_p, new_state, recorded, bad_here, bad_next = _step(
                 value_and_grad, optimizer, p, state, step_key, step
             )
-            if record_at is None:
-                ys = {name: recorded[name] for name in record}
-                new_carry.append((new_p, new_state))
-            else:
-                # Position fields belong to row `step`, a call's fields to the row it reaches.
-                written = {
-                    name: _write(
-                        buffer[0][name],
-                        slot[step] if name in POSITION_FIELDS else slot[step + 1],
-                        recorded[name],
-                    )
-                    for name in record
-                }
-                ys = {}
-                new_carry.append((new_p, new_state, written))
-            outputs.append((ys, bad_here, bad_next))
-        return tuple(new_carry), tuple(outputs)
+            written = {
+                name: _write(
+                    buffers[name],
+                    position_row(step) if name in POSITION_FIELDS else call_row(step),
+                    recorded[name],
+                )
+                for name in record
+            }
+            # Row t is bad when position t is, or the state after t calls is.
+            first_bad = jnp.minimum(
+                first_bad,
+                jnp.where(bad_here, step, jnp.where(bad_next, step + 1, _NEVER)),
+            )
+            new_carry.append((new_p, new_state, written, first_bad))
+        return tuple(new_carry)
 
-    steps = jnp.arange(num_steps, dtype=jnp.int32)
-    carry, outputs = jax.lax.scan(body, carry, steps)
+    carry = jax.lax.fori_loop(0, num_steps, body, tuple(carry))
 
     final_key = jax.random.fold_in(key, num_steps)
     traces = []
-    for (final_params, _, *buffer), (ys, bad_here, bad_next) in zip(carry, outputs):
-        final_loss = objective(final_params, final_key, jnp.int32(num_steps))
-        bad_end = _nonfinite(final_params, final_loss)
-        # Row t: position t is bad, or the state after t calls is.
-        bad = jnp.concatenate([bad_here, bad_end[None]]) | jnp.concatenate(
-            [jnp.zeros([1], bool), bad_next]
+    for final_params, _, buffers, first_bad in carry:
+        final_loss = objective(final_params, final_key, num_steps)
+        first_bad = jnp.minimum(
+            first_bad, jnp.where(_nonfinite(final_params, final_loss), num_steps, _NEVER)
         )
-        diverged_at = jnp.where(jnp.any(bad), jnp.argmax(bad), -1).astype(jnp.int32)
+        diverged_at = jnp.where(first_bad == _NEVER, -1, first_bad).astype(jnp.int32)
         fields = {name: None for name in FULL}
-        if record_at is None:
-            fields.update(ys)
-            if "params" in ys:
-                fields["params"] = jax.tree.map(
-                    lambda xs, x: jnp.concatenate([xs, x[None]]), ys["params"], final_params
-                )
-            if "loss" in ys:
-                fields["loss"] = jnp.concatenate([ys["loss"], final_loss[None]])
-        else:
-            (written,) = buffer
-            final = {"params": final_params, "loss": final_loss}
-            for name in record:
-                rows = written[name]
-                if name in final:  # position T (the spare row when T is not recorded)
-                    rows = jax.tree.map(
-                        lambda b, v: b.at[slot[num_steps]].set(v), rows, final[name]
-                    )
-                fields[name] = jax.tree.map(lambda b: b[:count], rows)
+        final = {"params": final_params, "loss": final_loss}
+        for name in record:
+            kept = buffers[name]
+            if name in final:  # position T (the spare row when T is not recorded)
+                kept = _write(kept, position_row(num_steps), final[name])
+            if record_at is not None:
+                kept = jax.tree.map(lambda b: b[: rows - 1], kept)
+            elif name not in POSITION_FIELDS:
+                kept = jax.tree.map(lambda b: b[:capacity], kept)
+            fields[name] = kept
         traces.append(
             Trace(
                 **fields,
@@ -236,7 +252,7 @@ def _run(
     return tuple(traces)
 
 
-_run_jit = jax.jit(_run, static_argnames=("num_steps", "record"))
+_run_jit = jax.jit(_run, static_argnames=("record", "capacity"))
 
 
 def _sweep(
@@ -249,19 +265,20 @@ def _sweep(
     params_axis,
     optimizers_axis,
     objective_axes,
+    capacity,
 ):
     objective_in_axes = None
     if objective_axes is not None:
         objective_in_axes = jax.tree.unflatten(jax.tree.structure(objective), objective_axes)
     return jax.vmap(
-        lambda f, p, o: _run(f, p, o, key, num_steps, record),
+        lambda f, p, o: _run(f, p, o, key, num_steps, record, capacity=capacity),
         in_axes=(objective_in_axes, params_axis, optimizers_axis),
     )(objective, params, optimizers)
 
 
 _sweep_jit = jax.jit(
     _sweep,
-    static_argnames=("num_steps", "record", "params_axis", "optimizers_axis", "objective_axes"),
+    static_argnames=("record", "params_axis", "optimizers_axis", "objective_axes", "capacity"),
 )
 
 
@@ -288,7 +305,7 @@ def _check_run_args(optimizers: Sequence[Optimizer], num_steps: int) -> tuple[Op
 
 def run_arguments(objective, params, optimizers, num_steps, key) -> tuple:
     """Validated, canonical (objective, params, optimizers, key) for a jitted runner: what
-    ``run`` and ``sweep`` pass to their scans, for any runner that must start as they do
+    ``run`` and ``sweep`` pass to their loops, for any runner that must start as they do
     (``adadelta.dissect``). Raises ValueError on the arguments ``run`` refuses."""
     optimizers = _check_run_args(optimizers, num_steps)
     key = jax.random.key(key) if isinstance(key, (int, np.integer)) else key
@@ -302,14 +319,48 @@ def run_arguments(objective, params, optimizers, num_steps, key) -> tuple:
     return _as_pytree_callable(objective), params, optimizers, key
 
 
-def _to_numpy(traces, batched: bool):
+def _capacity(num_steps: int, max_steps: int | None) -> int:
+    """The static number of steps a program is compiled for (``max_steps``, or exactly
+    ``num_steps``); ValueError unless ``num_steps <= max_steps <= 1,000,000``."""
+    if max_steps is None:
+        return int(num_steps)
+    if (
+        isinstance(max_steps, bool)
+        or not isinstance(max_steps, (int, np.integer))
+        or not (num_steps <= max_steps <= 1_000_000)
+    ):
+        raise ValueError(
+            f"Argument `max_steps` must be an integer in [num_steps={num_steps}, 1000000]. "
+            f"Received: max_steps={max_steps!r}"
+        )
+    return int(max_steps)
+
+
+def _first_rows(tree: PyTree, rows: int, axis: int) -> PyTree:
+    """The first ``rows`` entries of every leaf along ``axis`` (the time axis)."""
+    return jax.tree.map(lambda leaf: np.take(leaf, np.arange(rows), axis=axis), tree)
+
+
+def _to_numpy(traces, batched: bool, num_steps: int | None = None):
+    """The traces as NumPy; with ``num_steps``, every-step fields cut to that many steps (a
+    program compiled for more steps leaves the rest of its rows unwritten)."""
     traces = jax.device_get(traces)
     out = []
     for trace in traces:
         diverged = np.asarray(trace.diverged_at)
         if not batched:
             diverged = None if int(diverged) < 0 else int(diverged)
-        out.append(trace._replace(diverged_at=diverged))
+        trace = trace._replace(diverged_at=diverged)
+        if num_steps is not None:
+            cut = {
+                name: _first_rows(
+                    getattr(trace, name), num_steps + (name in POSITION_FIELDS), int(batched)
+                )
+                for name in FULL
+                if getattr(trace, name) is not None
+            }
+            trace = trace._replace(**cut)
+        out.append(trace)
     return tuple(out)
 
 
@@ -322,14 +373,16 @@ def run(
     key: jax.Array | int = 0,
     record: Sequence[str] = FULL,
     record_at: Sequence[int] | np.ndarray | None = None,
+    max_steps: int | None = None,
+    max_records: int | None = None,
 ) -> tuple[Trace, ...]:
-    """Runs each optimizer ``num_steps`` calls from ``params`` on ``objective``, in one scan.
+    """Runs each optimizer ``num_steps`` calls from ``params`` on ``objective``, in one loop.
 
     Args:
         objective: ``loss(params, key, step) -> scalar``; a pytree (its leaves are traced) or a
             plain function (compiled once per function object).
         params: the start, a pytree of float32 arrays.
-        optimizers: one optimizer or several; all run in the same scan, on the same keys.
+        optimizers: one optimizer or several; all run in the same loop, on the same keys.
         num_steps: number of optimizer calls (accumulation micro-steps count as calls).
         key: a PRNG key or an int seed; step t uses ``fold_in(key, t)``.
         record: which per-step fields to record (see ``Trace``); ``FULL`` or ``PATH``.
@@ -337,21 +390,64 @@ def run(
             ``[0, num_steps]``: the run keeps only those rows, in memory too (a position's
             per-call fields are those of the call that reached it), and ``Trace.steps`` holds
             them. The positions are traced: new positions of the same count reuse the code.
+        max_steps: None (compile for exactly ``num_steps``), or the most steps the compiled
+            program takes: every ``num_steps`` up to it reuses one program (a page's step
+            control). Only the steps run are computed; without ``record_at`` the recorded
+            rows take ``max_steps + 1`` rows of memory during the run.
+        max_records: None, or the most positions ``record_at`` will hold: the program is
+            compiled for that many, so any ``record_at`` up to it reuses it (without, each
+            count of positions is its own program; the number of steps never is).
 
     Returns:
         One ``Trace`` per optimizer, as NumPy arrays.
     """
     positions = None if record_at is None else _check_record_at(record_at, num_steps)
+    arguments = run_arguments(objective, params, optimizers, num_steps, key)
+    capacity = _capacity(num_steps, max_steps)
+    padded = None if positions is None else _padded(positions, max_records)
     traces = _run_jit(
-        *run_arguments(objective, params, optimizers, num_steps, key),
-        num_steps=int(num_steps),
+        *arguments,
+        num_steps=np.int32(num_steps),
         record=_check_record(record),
-        record_at=None if positions is None else jnp.asarray(positions, jnp.int32),
+        record_at=padded,
+        # Rows kept at chosen steps do not depend on the number of steps: one program for all.
+        capacity=capacity if positions is None else 0,
     )
-    traces = _to_numpy(traces, batched=False)
     if positions is None:
-        return traces
+        return _to_numpy(traces, False, num_steps if capacity > num_steps else None)
+    traces = _to_numpy(traces, batched=False)
+    if padded.size > positions.size:
+        traces = tuple(_keep_rows(trace, positions.size) for trace in traces)
     return tuple(trace._replace(steps=positions) for trace in traces)
+
+
+def _padded(positions: np.ndarray, max_records: int | None) -> jax.Array:
+    """``positions`` as int32, padded to ``max_records`` with a step no run reaches (its rows
+    stay unwritten); ValueError unless ``len(positions) <= max_records <= 1,000,001``."""
+    if max_records is not None:
+        if (
+            isinstance(max_records, bool)
+            or not isinstance(max_records, (int, np.integer))
+            or not (positions.size <= max_records <= 1_000_001)
+        ):
+            raise ValueError(
+                "Argument `max_records` must be an integer in "
+                f"[len(record_at)={positions.size}, 1000001]. Received: max_records={max_records!r}"
+            )
+        positions = np.concatenate(
+            [positions, np.full(max_records - positions.size, _NEVER, np.int64)]
+        )
+    return jnp.asarray(positions, jnp.int32)
+
+
+def _keep_rows(trace: Trace, rows: int) -> Trace:
+    """The trace's recorded fields cut to their first ``rows`` rows."""
+    kept = {
+        name: _first_rows(getattr(trace, name), rows, 0)
+        for name in FULL
+        if getattr(trace, name) is not None
+    }
+    return trace._replace(**kept)
 
 
 def _check_record_at(record_at: Sequence[int] | np.ndarray, num_steps: int) -> np.ndarray:
@@ -382,6 +478,7 @@ def sweep(
     batched_params: bool = False,
     batched_optimizers: bool = True,
     objective_axes: Any = None,
+    max_steps: int | None = None,
 ) -> tuple[Trace, ...]:
     """Like ``run``, vmapped over a leading batch axis of the starts and/or the optimizers.
 
@@ -391,22 +488,25 @@ def sweep(
     ``objective_axes``: None (one objective for the whole batch), or the objective's pytree
     with 0 at each leaf that carries a leading batch axis and None at each shared leaf (e.g.
     one minibatch order per seed over shared training data).
-    Whatever is batched must agree on the batch size.
+    Whatever is batched must agree on the batch size. ``max_steps``: as for ``run``.
     """
     axes = None if objective_axes is None else _objective_axes(objective, objective_axes)
     if not (batched_params or batched_optimizers or axes is not None):
         raise ValueError(
             "sweep needs batched_params, batched_optimizers or objective_axes to batch something."
         )
+    arguments = run_arguments(objective, params, optimizers, num_steps, key)
+    capacity = _capacity(num_steps, max_steps)
     traces = _sweep_jit(
-        *run_arguments(objective, params, optimizers, num_steps, key),
-        num_steps=int(num_steps),
+        *arguments,
+        num_steps=np.int32(num_steps),
         record=_check_record(record),
         params_axis=0 if batched_params else None,
         optimizers_axis=0 if batched_optimizers else None,
         objective_axes=axes,
+        capacity=capacity,
     )
-    return _to_numpy(traces, batched=True)
+    return _to_numpy(traces, True, num_steps if capacity > num_steps else None)
 
 
 def _objective_axes(objective: Any, objective_axes: Any) -> tuple[int | None, ...]:

@@ -235,3 +235,98 @@ def test_recorded_steps_are_traced_and_checked():
     for bad in ([], [3, 3], [5, 2], [0, 41], [-1, 2], [0.5, 2]):
         with pytest.raises(ValueError, match="record_at"):
             engine.run(rosenbrock, START, Adadelta(), 40, record_at=bad)
+
+
+def _assert_same_traces(got, expected):
+    for a, b in zip(got, expected):
+        for name in (*engine.FULL, "final_params", "final_loss", "steps"):
+            x, y = getattr(a, name), getattr(b, name)
+            assert (x is None) == (y is None), name
+            for u, v in zip(jax.tree.leaves(x), jax.tree.leaves(y)):
+                assert u.shape == v.shape, name
+                np.testing.assert_array_equal(u, v, err_msg=name)
+        assert a.diverged_at == b.diverged_at
+
+
+@pytest.mark.parametrize("num_steps", [1, 17, 60])
+def test_max_steps_computes_exactly_the_run_of_num_steps(num_steps):
+    """A program compiled for 60 steps, run for fewer, returns what the exact program does:
+    every field, every row, bit for bit (the loop stops at ``num_steps``)."""
+    optimizers = (
+        Adadelta(learning_rate=1.0, use_ema=True, gradient_accumulation_steps=2),
+        Adagrad(learning_rate=0.3, clipnorm=1.0),
+    )
+    exact = engine.run(rosenbrock, START, optimizers, num_steps, key=4)
+    capped = engine.run(rosenbrock, START, optimizers, num_steps, key=4, max_steps=60)
+    _assert_same_traces(capped, exact)
+    at = np.unique(np.array([0, num_steps // 2, num_steps]))
+    exact = engine.run(rosenbrock, START, optimizers, num_steps, record_at=at)
+    capped = engine.run(rosenbrock, START, optimizers, num_steps, record_at=at, max_steps=60)
+    _assert_same_traces(capped, exact)
+
+
+def test_max_steps_flags_divergence_at_its_step():
+    exact = engine.run(rosenbrock, START, SGD(learning_rate=0.01), 30)
+    capped = engine.run(rosenbrock, START, SGD(learning_rate=0.01), 30, max_steps=500)
+    assert exact[0].diverged_at is not None
+    _assert_same_traces(capped, exact)
+
+
+def test_max_steps_sweep_equals_the_exact_sweep():
+    optimizer, _ = engine.grid(Adadelta(learning_rate=1.0), rho=[0.5, 0.9, 0.99])
+    exact = engine.sweep(rosenbrock, START, optimizer, 25)
+    capped = engine.sweep(rosenbrock, START, optimizer, 25, max_steps=100)
+    for a, b in zip(capped, exact):
+        assert a.params.shape == b.params.shape == (3, 26, 2)
+        np.testing.assert_array_equal(a.params, b.params)
+        np.testing.assert_array_equal(a.loss, b.loss)
+        np.testing.assert_array_equal(a.diverged_at, b.diverged_at)
+
+
+def test_a_new_number_of_steps_reuses_the_program_compiled_for_max_steps():
+    optimizers = (Adadelta(learning_rate=1.0), Adagrad())
+    engine.run(rosenbrock, START, optimizers, 10, max_steps=200)
+    engine.run(rosenbrock, START, optimizers, 10, max_steps=200, record_at=[0, 10])
+    engine.sweep(
+        rosenbrock, START, engine.grid(Adagrad(), epsilon=[1e-7, 1e-3])[0], 10, max_steps=200
+    )
+    runs, sweeps = compilations(engine._run_jit), compilations(engine._sweep_jit)
+    for num_steps in (1, 57, 199, 200):
+        engine.run(rosenbrock, START, optimizers, num_steps, max_steps=200)
+        engine.run(
+            rosenbrock, START, optimizers, num_steps, max_steps=200, record_at=[0, num_steps]
+        )
+        engine.sweep(
+            rosenbrock,
+            START,
+            engine.grid(Adagrad(), epsilon=[1e-7, 1e-3])[0],
+            num_steps,
+            max_steps=200,
+        )
+    assert (compilations(engine._run_jit), compilations(engine._sweep_jit)) == (runs, sweeps)
+    # Rows kept at chosen steps need no max_steps; every step kept does.
+    engine.run(rosenbrock, START, optimizers, 11, record_at=[0, 11])
+    engine.run(rosenbrock, START, optimizers, 12, record_at=[0, 12])
+    assert compilations(engine._run_jit) == runs
+    engine.run(rosenbrock, START, optimizers, 11)
+    engine.run(rosenbrock, START, optimizers, 12)
+    assert compilations(engine._run_jit) == runs + 2
+
+
+@pytest.mark.parametrize("max_steps", [9, 1_000_001, 20.0, True])
+def test_bad_max_steps_names_the_argument_and_its_range(max_steps):
+    with pytest.raises(ValueError, match=r"`max_steps` must be an integer in \[num_steps=10, "):
+        engine.run(bowl, START, Adadelta(), 10, max_steps=max_steps)
+
+
+def test_max_records_keeps_the_same_rows_and_reuses_one_program():
+    optimizers = (Adadelta(learning_rate=1.0, use_ema=True), Adam(learning_rate=0.05))
+    engine.run(rosenbrock, START, optimizers, 30, record_at=[0, 30], max_records=8)
+    before = compilations(engine._run_jit)
+    for num_steps, at in ((30, [0, 1, 2, 7, 30]), (45, [3, 44]), (12, list(range(7)))):
+        padded = engine.run(rosenbrock, START, optimizers, num_steps, record_at=at, max_records=8)
+        exact = engine.run(rosenbrock, START, optimizers, num_steps, record_at=at)
+        _assert_same_traces(padded, exact)
+    assert compilations(engine._run_jit) == before + 3  # the three exact counts, not padded
+    with pytest.raises(ValueError, match=r"`max_records` must be an integer in \[len\(record_at"):
+        engine.run(rosenbrock, START, optimizers, 12, record_at=list(range(9)), max_records=8)
