@@ -11,7 +11,7 @@ from compile_count import compilations
 
 from adadelta import engine
 from adadelta.problems import evaluation, init_mlp, mlp_sizes
-from adadelta.ui import build, cache, compute, pagestate
+from adadelta.ui import build, cache, compute, controls, pagestate
 from adadelta.viz import Run, curve_steps, frame_steps
 from adadelta.viz import network as netviz
 
@@ -158,3 +158,49 @@ def test_a_store_computes_a_key_once_for_sessions_asking_together():
     for thread in threads:
         thread.join()
     assert len(calls) == 1 and store.hits == 4
+
+
+def test_a_new_number_of_steps_compiles_nothing_on_the_network_page(default_network):
+    """Moving ``num_steps`` (a numeric control) reuses the programs: the scans (one for runs
+    that keep chosen steps, one for short runs that keep every step) and the evaluations."""
+    (network, specs, num_steps), _, _ = default_network
+    compute.train(network, specs, 150)  # a short run: every step kept
+    programs = (engine._run_jit, evaluation._grids, evaluation._set_metrics)
+    before = [compilations(fn) for fn in programs]
+    for steps in (num_steps + 100, 3000, 160, 10, 410):
+        result = compute.train(network, specs, steps)
+        assert result.traces[0].final_params is not None
+        assert result.metrics[0]["step"][-1] == steps
+        assert result.grids[0].shape[0] == frames(steps).size
+    assert [compilations(fn) for fn in programs] == before
+
+
+def test_a_new_number_of_steps_compiles_nothing_on_the_surface_page():
+    run = pagestate.surface_run({})
+    compute.simulate(*run._replace(num_steps=300))
+    before = compilations(engine._run_jit)
+    for steps in (1, 301, 2500, compute.SURFACE_MAX_STEPS):
+        result = compute.simulate(*run._replace(num_steps=steps))
+        assert result.traces[0].params.shape == (steps + 1, 2)
+        assert result.traces[0].effective_lr.shape == (steps, 2)
+    assert compilations(engine._run_jit) == before
+
+
+def test_the_surface_page_runs_up_to_its_step_control_maximum():
+    assert controls.PROBLEM["num_steps"].high == compute.SURFACE_MAX_STEPS
+
+
+def test_padded_evaluation_rows_give_the_same_numbers(default_network):
+    (network, _, _), _, full = default_network
+    dataset, objective, _ = build.network(network)
+    params = full[0].params
+    frame_rows, metric_rows = np.array([0, 7, 30]), np.array([0, 1, 2, 50, 90])
+    args = (objective, dataset, [params], frame_rows, metric_rows, metric_rows)
+    ((grids, metrics),) = evaluation.evaluate_runs(*args)
+    ((padded_grids, padded_metrics),) = evaluation.evaluate_runs(*args, row_capacity=(8, 16))
+    assert padded_grids.shape == grids.shape
+    np.testing.assert_allclose(padded_grids, grids, atol=1e-6)
+    for name, values in metrics.items():
+        np.testing.assert_allclose(padded_metrics[name], values, rtol=1e-6, err_msg=name)
+    with pytest.raises(ValueError, match=r"`metric_rows` must hold 1 to 4 rows"):
+        evaluation.evaluate_runs(*args, row_capacity=(8, 4))

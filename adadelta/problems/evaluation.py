@@ -113,6 +113,7 @@ def evaluate_runs(
     metric_rows: np.ndarray | Sequence[int],
     steps: np.ndarray | Sequence[int],
     resolution: int = 40,
+    row_capacity: tuple[int, int] | None = None,
 ) -> list[tuple[np.ndarray, dict[str, np.ndarray]]]:
     """:func:`decision_grids` and :func:`training_metrics` of several runs at the same rows.
 
@@ -128,6 +129,9 @@ def evaluate_runs(
         metric_rows: the rows at which to evaluate loss and accuracy on both sets.
         steps: the step of each metric row (returned as ``"step"``).
         resolution: cells per axis of the grids (an integer >= 2).
+        row_capacity: None, or the most frame rows and metric rows any call will ask for:
+            the rows are padded to them (repeating the last), so every number of rows up to
+            them reuses the compiled code, and the results cut back.
 
     Returns:
         Per run, ``(grids, metrics)`` as :func:`decision_grids` and :func:`training_metrics`
@@ -144,6 +148,11 @@ def evaluate_runs(
         (np.asarray(x, np.float32), np.asarray(y, np.float32))
         for x, y in ((dataset.x_train, dataset.y_train), (dataset.x_test, dataset.y_test))
     ]
+    frame_rows, metric_rows = np.asarray(frame_rows), np.asarray(metric_rows)
+    frames, rows = frame_rows.size, metric_rows.size
+    if row_capacity is not None:
+        frame_rows = _padded_rows(frame_rows, row_capacity[0], "frame_rows")
+        metric_rows = _padded_rows(metric_rows, row_capacity[1], "metric_rows")
     pending = []
     for params in runs:
         at_frames = params_at(params, frame_rows)
@@ -154,10 +163,20 @@ def evaluate_runs(
     for grids, ((train_loss, train_acc), (test_loss, test_acc)) in jax.device_get(pending):
         metrics = {
             "step": np.asarray(steps, dtype=np.int64),
-            "train_loss": np.asarray(train_loss, np.float64),
-            "test_loss": np.asarray(test_loss, np.float64),
-            "train_acc": np.asarray(train_acc, np.float64),
-            "test_acc": np.asarray(test_acc, np.float64),
+            "train_loss": np.asarray(train_loss[:rows], np.float64),
+            "test_loss": np.asarray(test_loss[:rows], np.float64),
+            "train_acc": np.asarray(train_acc[:rows], np.float64),
+            "test_acc": np.asarray(test_acc[:rows], np.float64),
         }
-        out.append((np.asarray(grids, dtype=np.float32), metrics))
+        out.append((np.asarray(grids[:frames], dtype=np.float32), metrics))
     return out
+
+
+def _padded_rows(rows: np.ndarray, capacity: int, name: str) -> np.ndarray:
+    """``rows`` with its last entry repeated up to ``capacity`` entries."""
+    if not 1 <= rows.size <= capacity:
+        raise ValueError(
+            f"Argument `{name}` must hold 1 to {capacity} rows (row_capacity). "
+            f"Received: {rows.size} rows"
+        )
+    return np.concatenate([rows, np.full(capacity - rows.size, rows[-1], rows.dtype)])

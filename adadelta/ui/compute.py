@@ -5,7 +5,8 @@ effective learning rates and the slots (and the EMA when it is on); the network 
 weights and their effective learning rates at the steps its figures draw (its curves and
 decision boundary are evaluated from the weights right away; the cache keeps the step view's
 rows). The engine's jitted code is compiled once per feature combination (on the network page
-once per optimizer and feature combination: each optimizer runs in its own scan); the caches
+once per optimizer and feature combination: each optimizer runs in its own scan), for any
+number of steps up to the pages' maximum (``num_steps`` is a numeric control too); the caches
 avoid even re-running a scan for a setting any session has seen recently.
 """
 
@@ -27,12 +28,17 @@ from adadelta.problems import evaluation as evaluate
 from adadelta.problems import init_mlp
 from adadelta.viz import curve_steps, frame_steps
 from adadelta.viz import network as netviz
+from adadelta.viz.shared.frames import MAX_CURVE_POINTS
 
 from . import build, cache
 from .cache import freeze
 
 SURFACE_RECORD = ("params", "loss", "effective_lr", "slots", "ema")
 """What the surface page draws of a run (the EMA is None unless ``use_ema``)."""
+
+SURFACE_MAX_STEPS = 10_000
+"""The most calls the surface page runs (its ``num_steps`` control's maximum): one compiled
+program serves every number of steps up to it, so moving ``num_steps`` compiles nothing."""
 
 NETWORK_RECORD = ("params", "effective_lr")
 """What the network page draws of a run: the weights (its curves, decision boundary and
@@ -109,6 +115,7 @@ def simulate(
             num_steps,
             key=seed,
             record=SURFACE_RECORD,
+            max_steps=max(num_steps, SURFACE_MAX_STEPS),
         )
         return SurfaceRuns(traces, frame_steps(num_steps, [trace.params for trace in traces]))
 
@@ -136,6 +143,7 @@ class _Setting(NamedTuple):
     steps: np.ndarray
     view: np.ndarray | None
     record_at: np.ndarray | None
+    view_rows: int
 
 
 def train(
@@ -159,7 +167,16 @@ def train(
         view = view_steps(params, len(built), num_steps, frames)
         record_at = None if view is None else np.union1d(view, steps)
         setting = _Setting(
-            dataset, objective, params, num_steps, network.data_seed, frames, steps, view, record_at
+            dataset,
+            objective,
+            params,
+            num_steps,
+            network.data_seed,
+            frames,
+            steps,
+            view,
+            record_at,
+            view_rows(params, len(built)),
         )
         tasks = [RUNNERS.submit(_train_one, setting, optimizer) for optimizer in built]
         runs = [task.result() for task in tasks]
@@ -178,6 +195,10 @@ def train(
 
 def _train_one(setting: _Setting, optimizer: Any) -> tuple:
     """One optimizer's run of a setting: its kept trace, grids, metrics and rate quantiles."""
+    # One program per network and feature combination, whatever the number of steps: a run
+    # that keeps every step is compiled for the most steps that fit the view's rows, one that
+    # keeps chosen steps for the most of them (the view's rows and every curve step).
+    rows = setting.view_rows
     (trace,) = engine.run(
         setting.objective,
         setting.params,
@@ -186,6 +207,8 @@ def _train_one(setting: _Setting, optimizer: Any) -> tuple:
         key=setting.seed,
         record=NETWORK_RECORD,
         record_at=setting.record_at,
+        max_steps=None if setting.record_at is not None else rows - 1,
+        max_records=None if setting.record_at is None else rows + MAX_CURVE_POINTS,
     )
     ((grids, metrics),) = evaluate.evaluate_runs(
         setting.objective,
@@ -195,6 +218,8 @@ def _train_one(setting: _Setting, optimizer: Any) -> tuple:
         netviz.position_rows(setting.steps, setting.record_at),
         setting.steps,
         netviz.GRID_RESOLUTION,
+        # Every number of steps draws at most this many frames and curve points.
+        row_capacity=(netviz.MAX_FRAMES, MAX_CURVE_POINTS),
     )
     called = setting.steps[setting.steps >= 1]
     rates = (called, netviz.layer_rate_quantiles(trace.effective_lr, called, trace.steps))
@@ -208,14 +233,19 @@ def _initial_weights(seed: int, sizes: tuple[int, ...]) -> Any:
     return freeze(jax.tree.map(np.asarray, init_mlp(seed, sizes)))
 
 
+def view_rows(params: Any, optimizers: int) -> int:
+    """How many steps' weights and rates of ``optimizers`` runs fit ``VIEW_BYTES`` (at least 2)."""
+    per_step = 2 * optimizers * sum(np.asarray(leaf).nbytes for leaf in jax.tree.leaves(params))
+    return max(int(VIEW_BYTES // per_step), 2)
+
+
 def view_steps(
     params: Any, optimizers: int, num_steps: int, frames: np.ndarray
 ) -> np.ndarray | None:
     """The steps a run keeps for its step view: None (every step) when the weights and rates
     of every step fit ``VIEW_BYTES``; otherwise the boundary's ``frames`` (when they take at
     most half of it) and a uniform grid of steps filling it, 0 and the last step included."""
-    per_step = 2 * optimizers * sum(np.asarray(leaf).nbytes for leaf in jax.tree.leaves(params))
-    rows = max(int(VIEW_BYTES // per_step), 2)
+    rows = view_rows(params, optimizers)
     if num_steps + 1 <= rows:
         return None
     frames = np.asarray(frames, np.int64)
