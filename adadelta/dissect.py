@@ -1,14 +1,15 @@
 """Every stage of every call of a run: the numbers behind the anatomy of one step.
 
 ``dissect`` runs optimizers exactly as ``engine.run`` does (the same start, the same per-step
-keys ``fold_in(key, t)``, the same ``optimizer.step`` inside one jitted ``lax.scan``) and keeps,
+keys ``fold_in(key, t)``, the same ``optimizer.step`` inside one jitted loop) and keeps,
 for each call, the ``StepInfo`` that ``optimizer.step`` returns along with the whole optimizer
 state before and after it. Nothing here computes a stage itself: the stages come from the one
 pipeline that runs, so the anatomy page shows what the explorer animates.
 
 A run is computed once per setting; looking at another call is an index into its arrays. The
-optimizers and the objective are traced arguments (changing a number reuses the compiled code);
-only ``num_steps`` and the tree structure (which features are on) are static.
+optimizers, the objective and the number of steps are traced arguments (changing a number
+reuses the compiled code, up to ``max_steps`` for the number of steps); only the tree structure
+(which features are on) is static.
 """
 
 from __future__ import annotations
@@ -95,41 +96,53 @@ class Call(NamedTuple):
     path: PyTree
 
 
-def _dissect(objective, params, optimizers, key, num_steps: int):
+def _dissect(objective, params, optimizers, key, num_steps, *, capacity: int):
+    """``num_steps`` (traced, at most ``capacity``) calls, every row written into carried
+    buffers of ``capacity + 1`` rows (as ``engine.run`` records every step)."""
     value_and_grad = jax.value_and_grad(objective)
-    carry = tuple((params, optimizer.init(params)) for optimizer in optimizers)
 
-    def body(carry, step):
-        # The same key and the same call as engine.run's scan body.
-        step_key = jax.random.fold_in(key, step)
-        new_carry, outputs = [], []
-        for optimizer, (p, state) in zip(optimizers, carry):
-            loss, grads = value_and_grad(p, step_key, step)
-            new_p, new_state, info = optimizer.step(grads, state, p)
-            new_carry.append((new_p, new_state))
-            outputs.append(
-                {"params": p, "loss": loss, "info": info, "before": state, "after": new_state}
-            )
-        return tuple(new_carry), tuple(outputs)
+    def call(optimizer, p, state, step):
+        # The same key and the same call as engine.run's loop body.
+        loss, grads = value_and_grad(p, jax.random.fold_in(key, step), step)
+        new_p, new_state, info = optimizer.step(grads, state, p)
+        row = {"params": p, "loss": loss, "info": info, "before": state, "after": new_state}
+        return new_p, new_state, row
 
-    carry, outputs = jax.lax.scan(body, carry, jnp.arange(num_steps, dtype=jnp.int32))
+    carry = []
+    for optimizer in optimizers:
+        state = optimizer.init(params)
+        shapes = jax.eval_shape(
+            lambda o, p, s: call(o, p, s, jnp.int32(0))[2], optimizer, params, state
+        )
+        rows = jax.tree.map(lambda v: engine.empty_rows(v, capacity + 1), shapes)
+        carry.append((params, state, rows))
+
+    def body(step, carry):
+        new_carry = []
+        for optimizer, (p, state, rows) in zip(optimizers, carry):
+            new_p, new_state, row = call(optimizer, p, state, step)
+            new_carry.append((new_p, new_state, engine.write_row(rows, step, row)))
+        return tuple(new_carry)
+
+    carry = jax.lax.fori_loop(0, num_steps, body, tuple(carry))
     final_key = jax.random.fold_in(key, num_steps)
     results = []
-    for (final_params, _), rows in zip(carry, outputs):
-        final_loss = objective(final_params, final_key, jnp.int32(num_steps))
+    for final_params, _, rows in carry:
+        final_loss = objective(final_params, final_key, num_steps)
         results.append(
             {
-                **rows,
-                "params": jax.tree.map(
-                    lambda xs, x: jnp.concatenate([xs, x[None]]), rows["params"], final_params
-                ),
-                "loss": jnp.concatenate([rows["loss"], final_loss[None]]),
+                **{name: jax.tree.map(lambda b: b[:capacity], rows[name]) for name in CALL_FIELDS},
+                "params": engine.write_row(rows["params"], num_steps, final_params),
+                "loss": engine.write_row(rows["loss"], num_steps, final_loss),
             }
         )
     return tuple(results)
 
 
-_dissect_jit = jax.jit(_dissect, static_argnames=("num_steps",))
+CALL_FIELDS = ("info", "before", "after")
+"""The fields with one row per call (``params`` and ``loss`` have one per position)."""
+
+_dissect_jit = jax.jit(_dissect, static_argnames=("capacity",))
 
 
 def dissect(
@@ -139,15 +152,17 @@ def dissect(
     num_steps: int,
     *,
     key: jax.Array | int = 0,
+    max_steps: int | None = None,
 ) -> tuple[Dissection, ...]:
     """Runs each optimizer ``num_steps`` calls as ``engine.run`` does, keeping every stage.
 
     Args:
         objective: ``loss(params, key, step) -> scalar`` (as for ``engine.run``).
         params: the start, a pytree of float32 arrays.
-        optimizers: one optimizer or several; all run in the same scan, on the same keys.
+        optimizers: one optimizer or several; all run in the same loop, on the same keys.
         num_steps: number of calls (accumulation micro-steps count as calls).
         key: a PRNG key or an int seed; call t+1 uses ``fold_in(key, t)``.
+        max_steps: as for ``engine.run``: every ``num_steps`` up to it reuses one program.
 
     Returns:
         One ``Dissection`` per optimizer, as NumPy arrays.
@@ -156,7 +171,19 @@ def dissect(
     objective, params, optimizers, key = engine.run_arguments(
         objective, params, optimizers, num_steps, key
     )
+    capacity = engine.step_capacity(num_steps, max_steps)
     results = jax.device_get(
-        _dissect_jit(objective, params, optimizers, key, num_steps=int(num_steps))
+        _dissect_jit(objective, params, optimizers, key, np.int32(num_steps), capacity=capacity)
     )
+    if capacity > num_steps:
+        results = [
+            {
+                name: jax.tree.map(
+                    lambda rows, n=num_steps + (name not in CALL_FIELDS): rows[:n].copy(),
+                    result[name],
+                )
+                for name in result
+            }
+            for result in results
+        ]
     return tuple(Dissection(**result) for result in results)

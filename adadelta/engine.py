@@ -121,13 +121,13 @@ def _step(value_and_grad, optimizer, p, state, step_key, step):
     return new_p, new_state, recorded, bad_here, bad_next
 
 
-def _empty_rows(value, rows: int):
+def empty_rows(value, rows: int):
     """``rows`` rows shaped like ``value``: NaN for floats (no call yet), zero otherwise."""
     fill = jnp.nan if jnp.issubdtype(value.dtype, jnp.floating) else 0
     return jnp.full((rows, *value.shape), fill, value.dtype)
 
 
-def _write(buffer, row, value):
+def write_row(buffer, row, value):
     """``buffer`` (a tree of arrays with a leading row axis) with ``value`` in row ``row``."""
     return jax.tree.map(lambda rows, v: rows.at[row].set(v), buffer, value)
 
@@ -193,7 +193,7 @@ def _run(
             state,
         )
         buffers = {
-            name: jax.tree.map(lambda v: _empty_rows(v, rows), shapes[name]) for name in record
+            name: jax.tree.map(lambda v: empty_rows(v, rows), shapes[name]) for name in record
         }
         carry.append((params, state, buffers, jnp.int32(_NEVER)))
 
@@ -205,7 +205,7 @@ def _run(
                 value_and_grad, optimizer, p, state, step_key, step
             )
             written = {
-                name: _write(
+                name: write_row(
                     buffers[name],
                     position_row(step) if name in POSITION_FIELDS else call_row(step),
                     recorded[name],
@@ -235,7 +235,7 @@ def _run(
         for name in record:
             kept = buffers[name]
             if name in final:  # position T (the spare row when T is not recorded)
-                kept = _write(kept, position_row(num_steps), final[name])
+                kept = write_row(kept, position_row(num_steps), final[name])
             if record_at is not None:
                 kept = jax.tree.map(lambda b: b[: rows - 1], kept)
             elif name not in POSITION_FIELDS:
@@ -319,7 +319,7 @@ def run_arguments(objective, params, optimizers, num_steps, key) -> tuple:
     return _as_pytree_callable(objective), params, optimizers, key
 
 
-def _capacity(num_steps: int, max_steps: int | None) -> int:
+def step_capacity(num_steps: int, max_steps: int | None) -> int:
     """The static number of steps a program is compiled for (``max_steps``, or exactly
     ``num_steps``); ValueError unless ``num_steps <= max_steps <= 1,000,000``."""
     if max_steps is None:
@@ -403,7 +403,7 @@ def run(
     """
     positions = None if record_at is None else _check_record_at(record_at, num_steps)
     arguments = run_arguments(objective, params, optimizers, num_steps, key)
-    capacity = _capacity(num_steps, max_steps)
+    capacity = step_capacity(num_steps, max_steps)
     padded = None if positions is None else _padded(positions, max_records)
     traces = _run_jit(
         *arguments,
@@ -496,7 +496,7 @@ def sweep(
             "sweep needs batched_params, batched_optimizers or objective_axes to batch something."
         )
     arguments = run_arguments(objective, params, optimizers, num_steps, key)
-    capacity = _capacity(num_steps, max_steps)
+    capacity = step_capacity(num_steps, max_steps)
     traces = _sweep_jit(
         *arguments,
         num_steps=np.int32(num_steps),

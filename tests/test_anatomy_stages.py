@@ -9,6 +9,7 @@ final params of call t are the engine's position t, for Adadelta and Adagrad.
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 import pytest
 from compile_count import compilations
@@ -232,3 +233,33 @@ def test_a_diverged_run_names_its_first_nonfinite_position():
     assert not np.all(np.isfinite(result.params[first])) or not np.isfinite(result.loss[first])
     (finite,) = dissect(rosenbrock(), START, Adagrad(learning_rate=0.1), 4)
     assert anatomy_view.first_nonfinite(finite) == -1
+
+
+def test_max_steps_dissects_exactly_and_a_new_length_compiles_nothing():
+    objective = rosenbrock(noise_sigma=0.5)
+    optimizers = pipeline(gradient_accumulation_steps=2, use_ema=True)
+    dissect(objective, START, optimizers, 3, key=3, max_steps=40)
+    before = compilations(_dissect_jit)
+    for steps in (1, STEPS, 39):
+        exact = dissect(objective, START, optimizers, steps, key=3)
+        capped = dissect(objective, START, optimizers, steps, key=3, max_steps=40)
+        for got, want in zip(capped, exact):
+            assert got.num_steps == steps
+            for field in got._fields:
+                leaves = zip(
+                    jax.tree.leaves(getattr(got, field)), jax.tree.leaves(getattr(want, field))
+                )
+                for a, b in leaves:
+                    assert a.shape == b.shape, field
+                    np.testing.assert_array_equal(a, b, err_msg=field)
+    assert compilations(_dissect_jit) == before + 3  # the three exact programs only
+
+
+def test_the_anatomy_page_compiles_nothing_for_a_new_number_of_steps():
+    key = controls.PROBLEM["num_steps"].key
+    anatomy_view.dissection(pagestate.anatomy_run({key: 300}).run)
+    before = compilations(_dissect_jit)
+    for steps in (301, 1200):
+        (adadelta_run, _) = anatomy_view.dissection(pagestate.anatomy_run({key: steps}).run)
+        assert adadelta_run.num_steps == steps
+    assert compilations(_dissect_jit) == before
