@@ -352,16 +352,21 @@ def _to_numpy(traces, batched: bool, num_steps: int | None = None):
             diverged = None if int(diverged) < 0 else int(diverged)
         trace = trace._replace(diverged_at=diverged)
         if num_steps is not None:
-            cut = {
-                name: _first_rows(
-                    getattr(trace, name), num_steps + (name in POSITION_FIELDS), int(batched)
-                )
-                for name in FULL
-                if getattr(trace, name) is not None
-            }
-            trace = trace._replace(**cut)
+            trace = _cut(trace, lambda name: num_steps + (name in POSITION_FIELDS), int(batched))
         out.append(trace)
     return tuple(out)
+
+
+def _cut(trace: Trace, rows: Callable[[str], int], axis: int) -> Trace:
+    """The trace with each recorded field's first ``rows(name)`` rows along ``axis`` (copies,
+    so a cached trace does not keep the program's whole buffer alive)."""
+    return trace._replace(
+        **{
+            name: _first_rows(getattr(trace, name), rows(name), axis)
+            for name in FULL
+            if getattr(trace, name) is not None
+        }
+    )
 
 
 def run(
@@ -417,7 +422,7 @@ def run(
         return _to_numpy(traces, False, num_steps if capacity > num_steps else None)
     traces = _to_numpy(traces, batched=False)
     if padded.size > positions.size:
-        traces = tuple(_keep_rows(trace, positions.size) for trace in traces)
+        traces = tuple(_cut(trace, lambda _: positions.size, 0) for trace in traces)
     return tuple(trace._replace(steps=positions) for trace in traces)
 
 
@@ -438,16 +443,6 @@ def _padded(positions: np.ndarray, max_records: int | None) -> jax.Array:
             [positions, np.full(max_records - positions.size, _NEVER, np.int64)]
         )
     return jnp.asarray(positions, jnp.int32)
-
-
-def _keep_rows(trace: Trace, rows: int) -> Trace:
-    """The trace's recorded fields cut to their first ``rows`` rows."""
-    kept = {
-        name: _first_rows(getattr(trace, name), rows, 0)
-        for name in FULL
-        if getattr(trace, name) is not None
-    }
-    return trace._replace(**kept)
 
 
 def _check_record_at(record_at: Sequence[int] | np.ndarray, num_steps: int) -> np.ndarray:
