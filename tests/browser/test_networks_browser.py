@@ -107,14 +107,19 @@ def distribution_title(page: Page) -> str:
 
 def wait_for_distribution_at(page: Page, step: int) -> None:
     """Waits until the rate distribution is redrawn for ``step`` (the rerun a step-slider key
-    starts can begin after ``wait_for_app`` saw the page idle, on a busy machine)."""
+    starts can begin after ``wait_for_app`` saw the page idle, on a busy machine) and is the
+    only one (during a rerun the new chart can stand beside the stale one for a moment)."""
     expected = f"Where the per-parameter learning rates sit at step {step}"
     # On a timeout, the assertion below reports what is shown instead.
     with contextlib.suppress(PlaywrightError):
         page.wait_for_function(
-            """(expected) => [...document.querySelectorAll('.js-plotly-plot')].some(
-                (gd) => gd._fullLayout && gd._fullLayout.title
-                    && gd._fullLayout.title.text.replace(/<\\/?b>/g, '') === expected)""",
+            """(expected) => {
+                const titles = [...document.querySelectorAll('.js-plotly-plot')]
+                    .filter((gd) => gd._fullLayout && gd._fullLayout.title)
+                    .map((gd) => gd._fullLayout.title.text.replace(/<\\/?b>/g, ''))
+                    .filter((text) => text.startsWith('Where the per-parameter'));
+                return titles.length === 1 && titles[0] === expected;
+            }""",
             arg=expected,
             timeout=LOAD_TIMEOUT_MS,
             polling=100,
