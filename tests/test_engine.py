@@ -250,19 +250,25 @@ def _assert_same_traces(got, expected):
 
 @pytest.mark.parametrize("num_steps", [1, 17, 60])
 def test_max_steps_computes_exactly_the_run_of_num_steps(num_steps):
-    """A program compiled for 60 steps, run for fewer, returns what the exact program does:
-    every field, every row, bit for bit (the loop stops at ``num_steps``)."""
+    """A program compiled for 64 steps, run for fewer, returns what the program compiled for
+    exactly ``num_steps`` does: every field, every row, bit for bit (the loop stops at
+    ``num_steps``). Runs that keep chosen steps (one program for every number of steps and,
+    with ``max_records``, of positions) keep exactly those rows of it."""
     optimizers = (
         Adadelta(learning_rate=1.0, use_ema=True, gradient_accumulation_steps=2),
         Adagrad(learning_rate=0.3, clipnorm=1.0),
     )
     exact = engine.run(rosenbrock, START, optimizers, num_steps, key=4)
-    capped = engine.run(rosenbrock, START, optimizers, num_steps, key=4, max_steps=60)
+    capped = engine.run(rosenbrock, START, optimizers, num_steps, key=4, max_steps=64)
     _assert_same_traces(capped, exact)
-    at = np.unique(np.array([0, num_steps // 2, num_steps]))
-    exact = engine.run(rosenbrock, START, optimizers, num_steps, record_at=at)
-    capped = engine.run(rosenbrock, START, optimizers, num_steps, record_at=at, max_steps=60)
-    _assert_same_traces(capped, exact)
+    at = np.unique(np.array([0, 1, num_steps // 2, num_steps]))
+    kept = engine.run(rosenbrock, START, optimizers, num_steps, key=4, record_at=at, max_records=4)
+    for row, full in zip(kept, exact):
+        np.testing.assert_array_equal(row.params, full.params[at])
+        np.testing.assert_array_equal(row.loss, full.loss[at])
+        for got, want in zip(jax.tree.leaves(row.slots), jax.tree.leaves(full.slots)):
+            np.testing.assert_array_equal(got[1:], want[at[1:] - 1])
+        assert row.diverged_at == full.diverged_at
 
 
 def test_max_steps_flags_divergence_at_its_step():
