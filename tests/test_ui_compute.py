@@ -10,8 +10,9 @@ import streamlit as st
 from compile_count import compilations
 
 from adadelta import engine
+from adadelta.exports import trace_csv
 from adadelta.problems import evaluation, init_mlp, mlp_sizes
-from adadelta.ui import build, cache, compute, controls, pagestate
+from adadelta.ui import build, cache, compute, controls, exports_view, pagestate
 from adadelta.viz import Run, curve_steps, frame_steps
 from adadelta.viz import network as netviz
 
@@ -204,3 +205,23 @@ def test_padded_evaluation_rows_give_the_same_numbers(default_network):
         np.testing.assert_allclose(padded_metrics[name], values, rtol=1e-6, err_msg=name)
     with pytest.raises(ValueError, match=r"`metric_rows` must hold 1 to 4 rows"):
         evaluation.evaluate_runs(*args, row_capacity=(8, 4))
+
+
+def test_the_surface_csv_export_is_the_exact_run_and_compiles_nothing_for_new_steps():
+    run = pagestate.surface_run({})
+    export = exports_view.surface_export_run(*run._replace(num_steps=40))
+    exports_view.build_csv(export)
+    before = compilations(engine._run_jit)
+    for steps in (41, 75):
+        export = exports_view.surface_export_run(*run._replace(num_steps=steps))
+        csv = exports_view.build_csv(export)
+        exact = engine.run(
+            export.objective,
+            np.asarray(export.start, np.float32),
+            export.optimizers,
+            steps,
+            key=export.seed,
+            record=engine.FULL,
+        )
+        assert csv == trace_csv(export, exact)
+    assert compilations(engine._run_jit) == before + 2  # the two exact reference runs only

@@ -32,7 +32,7 @@ from adadelta.problems import init_mlp
 from adadelta.viz import alt_text
 from adadelta.viz.standalone import standalone_html
 
-from . import build, cache
+from . import build, cache, compute
 
 EXPANDER_KEY = "{page}.exports"
 CODE = (
@@ -81,10 +81,20 @@ def build_csv(run: SurfaceRun | NetworkRun) -> str:
     if isinstance(run, NetworkRun):
         _, objective = run.problem.build()
         start: Any = init_mlp(run.init_seed, run.problem.sizes)
+        # Every step of every weight: compiled for exactly this run (the maximum would take
+        # tens of MB), so a new num_steps compiles the network's CSV once more.
+        max_steps = None
     else:
         objective, start = run.objective, np.asarray(run.start, np.float32)
+        max_steps = max(run.num_steps, compute.SURFACE_MAX_STEPS)  # one program, as the page
     traces = engine.run(
-        objective, start, run.optimizers, run.num_steps, key=run.seed, record=engine.FULL
+        objective,
+        start,
+        run.optimizers,
+        run.num_steps,
+        key=run.seed,
+        record=engine.FULL,
+        max_steps=max_steps,
     )
     return trace_csv(run, traces)
 
