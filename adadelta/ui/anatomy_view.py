@@ -36,7 +36,7 @@ def dissection(run: SurfaceRun) -> tuple[Dissection, ...]:
             optimizers,
             run.num_steps,
             key=run.seed,
-            max_steps=max(run.num_steps, compute.SURFACE_MAX_STEPS),
+            max_steps=compute.surface_max_steps(run.num_steps),
         )
 
     return cache.store("surface runs").get(("anatomy", *run), compute_it)

@@ -40,6 +40,12 @@ SURFACE_MAX_STEPS = 10_000
 """The most calls the surface page runs (its ``num_steps`` control's maximum): one compiled
 program serves every number of steps up to it, so moving ``num_steps`` compiles nothing."""
 
+
+def surface_max_steps(num_steps: int) -> int:
+    """``max_steps`` for a surface-page run (the page, its anatomy and its CSV): one program."""
+    return max(num_steps, SURFACE_MAX_STEPS)
+
+
 NETWORK_RECORD = ("params", "effective_lr")
 """What the network page draws of a run: the weights (its curves, decision boundary and
 graph) and their effective learning rates (the rate figures and the graph's edge colours)."""
@@ -115,7 +121,7 @@ def simulate(
             num_steps,
             key=seed,
             record=SURFACE_RECORD,
-            max_steps=max(num_steps, SURFACE_MAX_STEPS),
+            max_steps=surface_max_steps(num_steps),
         )
         return SurfaceRuns(traces, frame_steps(num_steps, [trace.params for trace in traces]))
 
@@ -198,7 +204,6 @@ def _train_one(setting: _Setting, optimizer: Any) -> tuple:
     # One program per network and feature combination, whatever the number of steps: a run
     # that keeps every step is compiled for the most steps that fit the view's rows, one that
     # keeps chosen steps for the most of them (the view's rows and every curve step).
-    rows = setting.view_rows
     (trace,) = engine.run(
         setting.objective,
         setting.params,
@@ -207,8 +212,8 @@ def _train_one(setting: _Setting, optimizer: Any) -> tuple:
         key=setting.seed,
         record=NETWORK_RECORD,
         record_at=setting.record_at,
-        max_steps=None if setting.record_at is not None else rows - 1,
-        max_records=None if setting.record_at is None else rows + MAX_CURVE_POINTS,
+        max_steps=None if setting.record_at is not None else setting.view_rows - 1,
+        max_records=None if setting.record_at is None else setting.view_rows + MAX_CURVE_POINTS,
     )
     ((grids, metrics),) = evaluate.evaluate_runs(
         setting.objective,

@@ -86,7 +86,7 @@ def build_csv(run: SurfaceRun | NetworkRun) -> str:
         max_steps = None
     else:
         objective, start = run.objective, np.asarray(run.start, np.float32)
-        max_steps = max(run.num_steps, compute.SURFACE_MAX_STEPS)  # one program, as the page
+        max_steps = compute.surface_max_steps(run.num_steps)  # one program, as the page
     traces = engine.run(
         objective,
         start,
