@@ -301,6 +301,27 @@ def press_until(page: Page, slider: Locator, key: str, value: str, attempts: int
     expect(slider).to_have_attribute("aria-valuetext", value)
 
 
+def wait_for_number(
+    locator: Locator, expected: float, rel: float, timeout_ms: float = APP_RUN_TIMEOUT_MS
+) -> float:
+    """The number an input shows once it shows ``expected`` (within ``rel``); fails with the
+    last number shown if it does not within ``timeout_ms``.
+
+    A number input that Streamlit draws for the first time shows its ``min_value`` for a moment
+    (about 0.2 s after the script has finished, measured) before the session's value: a read
+    right after ``wait_for_app`` can see ``-10`` for a learning rate the page holds at 0.25.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        text = locator.input_value()
+        with contextlib.suppress(ValueError):
+            if float(text) == pytest.approx(expected, rel=rel):
+                return float(text)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the input shows {text!r}, not {expected!r} (rel {rel:g})")
+        time.sleep(0.05)
+
+
 def assert_no_streamlit_error(page: Page) -> None:
     """Fail if the page shows an exception (st.exception, uncaught), an st.error alert, or the
     script did not compile."""

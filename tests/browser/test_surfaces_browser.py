@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from adadelta.problems.surfaces import SURFACES
+
 from .conftest import (
     APP_RUN_TIMEOUT_MS,
     ARTIFACTS_DIR,
@@ -28,6 +30,7 @@ from .conftest import (
     run_streamlit,
     screenshot,
     wait_for_app,
+    wait_for_number,
 )
 
 pytestmark = pytest.mark.browser
@@ -310,15 +313,17 @@ def test_a_click_on_the_surface_moves_the_start(app_server: str, page: Page) -> 
     chart = open_surfaces(page, app_server, QUICK + "&problem.surface=rosenbrock")
     x0 = page.get_by_role("spinbutton", name="x0")
     y0 = page.get_by_role("spinbutton", name="y0")
-    before = (x0.input_value(), y0.input_value())
+    # The link's start once drawn (a new number input shows its minimum for a moment).
+    start = SURFACES["rosenbrock"].start
+    before = (wait_for_number(x0, start[0], rel=1e-6), wait_for_number(y0, start[1], rel=1e-6))
     box = chart.locator(".nsewdrag").first.bounding_box()
     assert box is not None
     # Rosenbrock's plot spans x in [-2, 2], y in [-1, 3]: this is near (1, 2).
     page.mouse.click(box["x"] + 0.75 * box["width"], box["y"] + 0.25 * box["height"])
-    expect(x0).not_to_have_value(before[0], timeout=APP_RUN_TIMEOUT_MS)
+    expect(x0).not_to_have_value(x0.input_value(), timeout=APP_RUN_TIMEOUT_MS)
     wait_for_app(page)
     x, y = float(x0.input_value()), float(y0.input_value())
-    assert (x, y) != (float(before[0]), float(before[1]))
+    assert (x, y) != before
     assert abs(x - 1.0) < 0.2 and abs(y - 2.0) < 0.2
     main_chart(page)
     assert_no_streamlit_error(page)

@@ -20,6 +20,7 @@ from .conftest import (
     assert_no_streamlit_error,
     screenshot,
     wait_for_app,
+    wait_for_number,
 )
 
 pytestmark = pytest.mark.browser
@@ -82,10 +83,10 @@ def test_click_a_map_cell_and_open_it_on_the_explorer(app_server: str, page: Pag
     expect(page).to_have_url(re.compile(r"/surfaces"))
     sidebar = page.locator('[data-testid="stSidebar"]')
     learning_rate = sidebar.get_by_role("spinbutton", name="learning_rate").first
-    assert float(learning_rate.input_value()) == pytest.approx(cell["xValue"], rel=1e-3)
+    wait_for_number(learning_rate, cell["xValue"], rel=1e-3)
     rho = sidebar.get_by_role("slider", name="rho").first
     # The slider shows three decimals; the exact value is the link's (checked above).
     assert float(rho.get_attribute("aria-valuetext")) == pytest.approx(cell["yValue"], abs=5e-4)
     steps = sidebar.get_by_role("spinbutton", name="num_steps").first
-    assert steps.input_value() == "200"
+    assert wait_for_number(steps, 200, rel=0) == 200
     assert_no_js_errors(page)
