@@ -44,6 +44,11 @@ PATH = ("params", "loss")
 POSITION_FIELDS = ("params", "loss")
 """Fields of a position (row t: after t calls); the others describe a call."""
 
+BEST = "best"
+"""A ``record`` entry that keeps no rows: the lowest loss of the run before it diverged and
+its step, reduced inside the loop (``Trace.best_loss``, ``Trace.best_step``). A map over many
+settings needs only that, and with it the memory does not grow with the number of steps."""
+
 
 class Trace(NamedTuple):
     """One optimizer's run. Per-step fields are None unless recorded.
@@ -71,6 +76,11 @@ class Trace(NamedTuple):
         steps: None when every step is recorded. With ``run(..., record_at=steps)``, the
             recorded positions: row i of every field describes position ``steps[i]`` (a
             per-call field the call that reached it; NaN, or False, for position 0).
+        best_loss: with ``BEST`` recorded, the lowest loss at any position before
+            ``diverged_at`` (the start and the end included), else None; NaN when the start
+            itself was bad.
+        best_step: with ``BEST`` recorded, the first position of ``best_loss`` (-1 when it is
+            NaN), else None.
     """
 
     params: PyTree | None
@@ -86,6 +96,8 @@ class Trace(NamedTuple):
     final_loss: np.ndarray
     diverged_at: int | np.ndarray | None
     steps: np.ndarray | None = None
+    best_loss: np.ndarray | None = None
+    best_step: np.ndarray | None = None
 
 
 def _nonfinite(*trees: PyTree) -> jax.Array:
@@ -165,6 +177,8 @@ def _run(
     ``capacity``.
     """
     value_and_grad = jax.value_and_grad(objective)
+    track_best = BEST in record
+    record = tuple(name for name in record if name != BEST)
     if record_at is None:
         rows = capacity + 1
 
@@ -195,12 +209,13 @@ def _run(
         buffers = {
             name: jax.tree.map(lambda v: empty_rows(v, rows), shapes[name]) for name in record
         }
-        carry.append((params, state, buffers, jnp.int32(_NEVER)))
+        best = (jnp.array(jnp.inf, shapes["loss"].dtype), jnp.int32(-1)) if track_best else None
+        carry.append((params, state, buffers, jnp.int32(_NEVER), best))
 
     def body(step, carry):
         step_key = jax.random.fold_in(key, step)
         new_carry = []
-        for optimizer, (p, state, buffers, first_bad) in zip(optimizers, carry):
+        for optimizer, (p, state, buffers, first_bad, best) in zip(optimizers, carry):
             new_p, new_state, recorded, bad_here, bad_next = _step(
                 value_and_grad, optimizer, p, state, step_key, step
             )
@@ -217,19 +232,27 @@ def _run(
                 first_bad,
                 jnp.where(bad_here, step, jnp.where(bad_next, step + 1, _NEVER)),
             )
-            new_carry.append((new_p, new_state, written, first_bad))
+            if best is not None:
+                best = _lower(best, recorded["loss"], step, first_bad)
+            new_carry.append((new_p, new_state, written, first_bad, best))
         return tuple(new_carry)
 
     carry = jax.lax.fori_loop(0, num_steps, body, tuple(carry))
 
     final_key = jax.random.fold_in(key, num_steps)
     traces = []
-    for final_params, _, buffers, first_bad in carry:
+    for final_params, _, buffers, first_bad, best in carry:
         final_loss = objective(final_params, final_key, num_steps)
         first_bad = jnp.minimum(
             first_bad, jnp.where(_nonfinite(final_params, final_loss), num_steps, _NEVER)
         )
         diverged_at = jnp.where(first_bad == _NEVER, -1, first_bad).astype(jnp.int32)
+        if best is not None:
+            best_loss, best_step = _lower(best, final_loss, num_steps, first_bad)
+            best = {
+                "best_loss": jnp.where(best_step < 0, jnp.nan, best_loss),
+                "best_step": best_step,
+            }
         fields = {name: None for name in FULL}
         final = {"params": final_params, "loss": final_loss}
         for name in record:
@@ -247,9 +270,19 @@ def _run(
                 final_params=final_params,
                 final_loss=final_loss,
                 diverged_at=diverged_at,
+                **(best or {}),
             )
         )
     return tuple(traces)
+
+
+def _lower(best, loss, step, first_bad):
+    """``(lowest loss, its step)`` with position ``step`` taken in if it lies before the first
+    bad position (``first_bad`` so far: later steps can only flag later positions) and is
+    strictly lower, so ties keep the first position, as ``argmin`` does."""
+    best_loss, best_step = best
+    lower = (step < first_bad) & (loss < best_loss)
+    return jnp.where(lower, loss, best_loss), jnp.where(lower, step, best_step).astype(jnp.int32)
 
 
 _run_jit = jax.jit(_run, static_argnames=("record", "capacity"))
@@ -390,7 +423,8 @@ def run(
         optimizers: one optimizer or several; all run in the same loop, on the same keys.
         num_steps: number of optimizer calls (accumulation micro-steps count as calls).
         key: a PRNG key or an int seed; step t uses ``fold_in(key, t)``.
-        record: which per-step fields to record (see ``Trace``); ``FULL`` or ``PATH``.
+        record: which per-step fields to record (see ``Trace``), e.g. ``FULL`` or ``PATH``;
+            ``BEST`` adds the lowest loss before divergence and its step (no rows).
         record_at: None (every step), or the positions to record, distinct steps in
             ``[0, num_steps]``: the run keeps only those rows, in memory too (a position's
             per-call fields are those of the call that reached it), and ``Trace.steps`` holds
@@ -518,12 +552,14 @@ def _objective_axes(objective: Any, objective_axes: Any) -> tuple[int | None, ..
 
 def _check_record(record: Sequence[str]) -> tuple[str, ...]:
     record = tuple(record)
-    unknown = [name for name in record if name not in FULL]
+    known = (*FULL, BEST)
+    unknown = [name for name in record if name not in known]
     if unknown:
         raise ValueError(
-            f"Argument `record` may only name fields of {FULL}. Received unknown: {unknown}"
+            f"Argument `record` may only name fields of {FULL}, or {BEST!r}. "
+            f"Received unknown: {unknown}"
         )
-    return tuple(name for name in FULL if name in record)
+    return tuple(name for name in known if name in record)
 
 
 def grid(optimizer: Optimizer, **axes: Sequence[Any]) -> tuple[Optimizer, tuple[int, ...]]:

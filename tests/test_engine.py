@@ -7,6 +7,7 @@ import pytest
 from compile_count import compilations
 
 from adadelta import SGD, Adadelta, Adagrad, Adam, RMSprop, engine
+from adadelta.sweeps.maps import best_before_divergence
 
 
 def bowl(p, key, step):
@@ -336,3 +337,63 @@ def test_max_records_keeps_the_same_rows_and_reuses_one_program():
     assert compilations(engine._run_jit) == before + 3  # the three exact counts, not padded
     with pytest.raises(ValueError, match=r"`max_records` must be an integer in \[len\(record_at"):
         engine.run(rosenbrock, START, optimizers, 12, record_at=list(range(9)), max_records=8)
+
+
+def _assert_best_is_the_lowest_loss_before_divergence(traces):
+    """``best_loss``/``best_step`` against the host reduction of every recorded loss."""
+    for trace in traces:
+        diverged_at = -1 if trace.diverged_at is None else trace.diverged_at  # run: None
+        want_loss, want_step = best_before_divergence(
+            np.atleast_2d(trace.loss), np.atleast_1d(diverged_at).astype(np.int64)
+        )
+        np.testing.assert_array_equal(np.ravel(trace.best_loss).astype(np.float64), want_loss)
+        np.testing.assert_array_equal(np.ravel(trace.best_step), want_step)
+
+
+def test_best_is_the_lowest_loss_before_divergence_in_sweeps():
+    # SGD on Rosenbrock from START: the small rates converge slowly, the large ones overflow
+    # (at different steps); every cell's best equals the reduction of its recorded losses.
+    rates = [1e-4, 5e-4, 1e-3, 2e-3, 4e-3, 1e-2, 5e-2]
+    optimizer, _ = engine.grid(SGD(learning_rate=0.01), learning_rate=rates)
+    record = ("loss", engine.BEST)
+    (trace,) = engine.sweep(rosenbrock, START, optimizer, 60, record=record)
+    assert (trace.diverged_at < 0).any() and (trace.diverged_at > 0).any()
+    _assert_best_is_the_lowest_loss_before_divergence([trace])
+    # Without the losses, and compiled for more steps: the same numbers.
+    (alone,) = engine.sweep(rosenbrock, START, optimizer, 60, record=(engine.BEST,), max_steps=90)
+    assert alone.loss is None and alone.params is None
+    np.testing.assert_array_equal(alone.best_loss, trace.best_loss)
+    np.testing.assert_array_equal(alone.best_step, trace.best_step)
+
+
+def test_best_leaves_out_a_finite_loss_whose_gradient_is_bad():
+    @jax.custom_jvp
+    def bad_slope(x):
+        return 0.0 * x
+
+    bad_slope.defjvp(lambda primals, tangents: (0.0 * primals[0], jnp.nan * tangents[0]))
+
+    def poisoned(p, key, step):  # finite everywhere, decreasing; its gradient is NaN at step 7
+        return jnp.sum(p * p) + jax.lax.cond(step >= 7, bad_slope, jnp.zeros_like, p[0])
+
+    optimizers = (Adadelta(learning_rate=1.0), Adagrad())
+    traces = engine.run(poisoned, START, optimizers, 12, record=("loss", engine.BEST))
+    for trace in traces:
+        assert trace.diverged_at == 7 and np.isfinite(trace.loss[7])
+        assert trace.loss[7] < trace.loss[:7].min()  # lower, but its position is bad
+        assert trace.best_step == 6 and trace.best_loss == trace.loss[6]
+    _assert_best_is_the_lowest_loss_before_divergence(traces)
+
+
+def test_best_of_a_bad_start_is_nan():
+    (trace,) = engine.run(
+        bowl, np.array([np.nan, 1.0], np.float32), Adadelta(), 5, record=(engine.BEST,)
+    )
+    assert trace.diverged_at == 0 and np.isnan(trace.best_loss) and trace.best_step == -1
+
+
+def test_best_of_a_finite_run_counts_its_last_position():
+    (trace,) = engine.run(bowl, START, SGD(learning_rate=0.1), 20, record=("loss", engine.BEST))
+    assert trace.diverged_at is None and trace.best_step == 20
+    assert trace.best_loss == trace.loss[20] == trace.final_loss
+    _assert_best_is_the_lowest_loss_before_divergence([trace])

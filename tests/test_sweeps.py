@@ -377,3 +377,48 @@ def test_table_statistics_skip_diverged_seeds():
 def test_bad_setups_raise_clear_errors(setup):
     with pytest.raises(ValueError, match=r"seeds|sizes|hidden|epochs|seed"):
         sweeps.digits_problem(setup)
+
+
+def _map(num_steps, max_steps=None):
+    # SGD on Rosenbrock: the larger rates overflow within the steps, at different steps.
+    objective = Objective.from_surface("rosenbrock")
+    lrs = sweeps.axis_values(1e-4, 0.05, 6)
+    momenta = sweeps.axis_values(0.1, 0.9, 3)
+    base = SGD(learning_rate=0.01, momentum=0.5)
+    return sweeps.sensitivity_map(
+        objective, _start(objective), base, "learning_rate", lrs, "momentum", momenta,
+        num_steps, max_steps=max_steps,
+    )  # fmt: skip
+
+
+def test_a_map_compiled_for_more_steps_is_the_exact_map():
+    for num_steps in (1, 40, 300):
+        exact, capped = _map(num_steps), _map(num_steps, max_steps=2000)
+        for field in exact._fields:
+            a, b = getattr(exact, field), getattr(capped, field)
+            if isinstance(a, np.ndarray):
+                np.testing.assert_array_equal(a, b, err_msg=field)
+            else:
+                assert a == b, field
+    assert exact.diverged.any() and not exact.diverged.all()
+    # Some best losses lie before the end, some runs end at their best.
+    assert ((exact.best_step > 0) & (exact.best_step < 300)).any()
+    assert (exact.best_step == 300).any()
+
+
+def test_a_new_number_of_steps_reuses_the_compiled_map_and_basins():
+    def basins(num_steps, max_steps=None):
+        optimizer = Adadelta(learning_rate=1.0)
+        return sweeps.basins(HIMMELBLAU, optimizer, num_steps, resolution=8, max_steps=max_steps)
+
+    _map(50, max_steps=2000)
+    basins(50, max_steps=2000)
+    before = compilations(engine._sweep_jit)
+    capped = {n: (_map(n, max_steps=2000), basins(n, max_steps=2000)) for n in (10, 51, 777, 2000)}
+    assert compilations(engine._sweep_jit) == before
+    for num_steps, (sweep, basin_map) in capped.items():
+        assert sweep.num_steps == basin_map.num_steps == num_steps
+        exact = basins(num_steps)
+        np.testing.assert_array_equal(basin_map.final_params, exact.final_params)
+        np.testing.assert_array_equal(basin_map.labels, exact.labels)
+        np.testing.assert_array_equal(basin_map.diverged_at, exact.diverged_at)

@@ -12,7 +12,7 @@ from compile_count import compilations
 from adadelta import engine
 from adadelta.exports import trace_csv
 from adadelta.problems import evaluation, init_mlp, mlp_sizes
-from adadelta.ui import build, cache, compute, controls, exports_view, pagestate
+from adadelta.ui import build, cache, compute, controls, exports_view, pagestate, sweep_view
 from adadelta.viz import Run, curve_steps, frame_steps
 from adadelta.viz import network as netviz
 
@@ -225,3 +225,24 @@ def test_the_surface_csv_export_is_the_exact_run_and_compiles_nothing_for_new_st
         )
         assert csv == trace_csv(export, exact)
     assert compilations(engine._run_jit) == before + 2  # the two exact reference runs only
+
+
+def test_a_new_number_of_steps_compiles_nothing_on_the_sweeps_page():
+    """The maps and basins sections run with their step controls' maxima compiled in."""
+    base = sweep_view.base_values({})
+
+    def maps(num_steps):
+        problem, specs, start, _, seed = sweep_view.surface_setting("rosenbrock", num_steps, base)
+        setting = ("maps", problem, specs, start, "learning_rate", "rho", 8, num_steps, seed)
+        return sweep_view._run_maps(setting)
+
+    def basins(num_steps):
+        problem, specs, _, _, seed = sweep_view.surface_setting("himmelblau", num_steps, base)
+        return sweep_view._run_basins(("basins", problem, specs, 10, num_steps, seed))
+
+    maps(500), basins(500)
+    before = compilations(engine._sweep_jit)
+    for num_steps in (10, 499, sweep_view.MAP_MAX_STEPS):
+        assert all(m.num_steps == num_steps for m in maps(num_steps))
+        assert basins(num_steps).num_steps == num_steps
+    assert compilations(engine._sweep_jit) == before

@@ -131,6 +131,7 @@ def basins(
     minima: Any = None,
     radius: float | None = None,
     key: int = 0,
+    max_steps: int | None = None,
 ) -> BasinMap:
     """Runs each optimizer from every point of a grid of starts and labels where it ends.
 
@@ -146,6 +147,8 @@ def basins(
         radius: how close counts as reached; default :func:`default_radius`. It must be less
             than half the smallest distance between two minima.
         key: the PRNG seed shared by every start (gradient noise, if any).
+        max_steps: None (compile for exactly ``num_steps``), or the most steps the compiled
+            sweep takes (only the ends are kept, so memory does not grow with it).
 
     Raises:
         ValueError: naming the argument, the value and the valid range.
@@ -160,6 +163,7 @@ def basins(
         minima=minima,
         radius=default_radius(domain) if radius is None else radius,
         key=key,
+        max_steps=max_steps,
     )
     shape = (ends.labels.shape[0], len(ys), len(xs))
     return BasinMap(
@@ -205,6 +209,7 @@ def basin_labels(
     minima: Any = None,
     radius: float,
     key: int = 0,
+    max_steps: int | None = None,
 ) -> BasinLabels:
     """Runs each optimizer from each of ``starts`` ``(N, 2)`` (N <= 40,000) and labels the ends;
     the arguments are those of :func:`basins`, ``radius`` required."""
@@ -215,7 +220,7 @@ def basin_labels(
         minima = [m[:2] for m in objective.local_minima]
     minima = np.asarray(minima, np.float64).reshape(-1, 2)
     radius = _check_radius(radius, minima)
-    traces = checks.run_starts(objective, starts, optimizers, num_steps, key, ())
+    traces = checks.run_starts(objective, starts, optimizers, num_steps, key, (), max_steps)
     final = np.stack([np.asarray(t.final_params) for t in traces])
     diverged_at = np.stack([np.asarray(t.diverged_at) for t in traces]).astype(np.int64)
     values = np.asarray(

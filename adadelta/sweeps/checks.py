@@ -13,8 +13,9 @@ from adadelta.optim import Optimizer
 
 MAX_STEPS = 5000
 MAX_RECORDED_VALUES = 1 << 23
-"""At most this many recorded float32 values per sweep (32 MB): cells x (steps + 1) for a map,
-starts x (steps + 1) x 2 for a swarm."""
+"""At most this many cell-steps per map, cells x (steps + 1) (a bound on the work: each cell
+keeps only its lowest loss), and recorded float32 values per swarm (32 MB), starts x
+(steps + 1) x 2."""
 
 
 def is_int(value: Any) -> bool:
@@ -78,11 +79,13 @@ def run_starts(
     steps: int,
     key: int,
     record: tuple[str, ...],
+    max_steps: int | None = None,
 ) -> list[engine.Trace]:
     """One ``engine.sweep`` per optimizer over a batch of starts.
 
     Separate calls are compiled per optimizer structure, so adding or swapping an optimizer
     does not recompile the others (one scan over all of them would compile per combination).
+    ``max_steps``: as for ``engine.sweep``.
     """
     return [
         engine.sweep(
@@ -94,6 +97,7 @@ def run_starts(
             record=record,
             batched_params=True,
             batched_optimizers=False,
+            max_steps=max_steps,
         )[0]
         for opt in optimizers
     ]

@@ -166,6 +166,7 @@ def sensitivity_map(
     num_steps: int,
     *,
     key: int = 0,
+    max_steps: int | None = None,
 ) -> SensitivityMap:
     """Runs ``optimizer`` from ``start`` once per grid point ``(y_values[i], x_values[j])``.
 
@@ -180,8 +181,12 @@ def sensitivity_map(
         optimizer: the base setting; its other arguments stay as they are.
         x_name, y_name: two different numeric constructor arguments of ``optimizer``.
         x_values, y_values: 1 to 128 finite values each (see :func:`axis_values`).
-        num_steps: optimizer calls per cell, in [1, 5000], with cells x (steps + 1) <= 2^23.
+        num_steps: optimizer calls per cell, in [1, 5000], with cells x (steps + 1) <= 2^23
+            (a bound on the work).
         key: the PRNG seed shared by every cell (gradient noise, if any).
+        max_steps: None (compile for exactly ``num_steps``), or the most steps the compiled
+            sweep takes (``engine.sweep``): a page's step control then compiles nothing new.
+            Each cell keeps only its lowest loss, so memory does not grow with either.
 
     Raises:
         ValueError: naming the argument, the value and the valid range.
@@ -213,11 +218,14 @@ def sensitivity_map(
     if isinstance(start, (list, tuple)) and all(isinstance(v, (int, float)) for v in start):
         start = np.asarray(start, np.float32)  # a point, not a pytree of scalars
     batch, shape = engine.grid(optimizer, **{y_name: ys, x_name: xs})
-    (trace,) = engine.sweep(objective, start, batch, num_steps, key=key, record=("loss",))
+    (trace,) = engine.sweep(
+        objective, start, batch, num_steps, key=key, record=(engine.BEST,), max_steps=max_steps
+    )
     diverged_at = np.asarray(trace.diverged_at).astype(np.int64)
     diverged = diverged_at >= 0
     final_loss = np.where(diverged, np.nan, np.asarray(trace.final_loss, np.float64))
-    best, best_step = best_before_divergence(np.asarray(trace.loss), diverged_at)
+    best = np.asarray(trace.best_loss, np.float64)
+    best_step = np.asarray(trace.best_step).astype(np.int64)
     final_params = np.asarray(trace.final_params)
     return SensitivityMap(
         x_name=x_name,
