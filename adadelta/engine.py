@@ -299,12 +299,13 @@ def _sweep(
     optimizers_axis,
     objective_axes,
     capacity,
+    record_at=None,
 ):
     objective_in_axes = None
     if objective_axes is not None:
         objective_in_axes = jax.tree.unflatten(jax.tree.structure(objective), objective_axes)
     return jax.vmap(
-        lambda f, p, o: _run(f, p, o, key, num_steps, record, capacity=capacity),
+        lambda f, p, o: _run(f, p, o, key, num_steps, record, record_at, capacity=capacity),
         in_axes=(objective_in_axes, params_axis, optimizers_axis),
     )(objective, params, optimizers)
 
@@ -508,6 +509,8 @@ def sweep(
     batched_optimizers: bool = True,
     objective_axes: Any = None,
     max_steps: int | None = None,
+    record_at: Sequence[int] | np.ndarray | None = None,
+    max_records: int | None = None,
 ) -> tuple[Trace, ...]:
     """Like ``run``, vmapped over a leading batch axis of the starts and/or the optimizers.
 
@@ -517,15 +520,18 @@ def sweep(
     ``objective_axes``: None (one objective for the whole batch), or the objective's pytree
     with 0 at each leaf that carries a leading batch axis and None at each shared leaf (e.g.
     one minibatch order per seed over shared training data).
-    Whatever is batched must agree on the batch size. ``max_steps``: as for ``run``.
+    Whatever is batched must agree on the batch size. ``max_steps``, ``record_at`` (the same
+    positions for every run of the batch) and ``max_records``: as for ``run``.
     """
     axes = None if objective_axes is None else _objective_axes(objective, objective_axes)
     if not (batched_params or batched_optimizers or axes is not None):
         raise ValueError(
             "sweep needs batched_params, batched_optimizers or objective_axes to batch something."
         )
+    positions = None if record_at is None else _check_record_at(record_at, num_steps)
     arguments = run_arguments(objective, params, optimizers, num_steps, key)
     capacity = step_capacity(num_steps, max_steps)
+    padded = None if positions is None else _padded(positions, max_records)
     traces = _sweep_jit(
         *arguments,
         num_steps=np.int32(num_steps),
@@ -533,9 +539,15 @@ def sweep(
         params_axis=0 if batched_params else None,
         optimizers_axis=0 if batched_optimizers else None,
         objective_axes=axes,
-        capacity=capacity,
+        capacity=capacity if positions is None else 0,
+        record_at=padded,
     )
-    return _to_numpy(traces, True, num_steps if capacity > num_steps else None)
+    if positions is None:
+        return _to_numpy(traces, True, num_steps if capacity > num_steps else None)
+    traces = _to_numpy(traces, batched=True)
+    if padded.size > positions.size:
+        traces = tuple(_cut(trace, lambda _: positions.size, 1) for trace in traces)
+    return tuple(trace._replace(steps=positions) for trace in traces)
 
 
 def _objective_axes(objective: Any, objective_axes: Any) -> tuple[int | None, ...]:

@@ -397,3 +397,26 @@ def test_best_of_a_finite_run_counts_its_last_position():
     assert trace.diverged_at is None and trace.best_step == 20
     assert trace.best_loss == trace.loss[20] == trace.final_loss
     _assert_best_is_the_lowest_loss_before_divergence([trace])
+
+
+def test_a_sweep_recording_chosen_steps_keeps_exactly_those_rows_in_one_program():
+    optimizer, _ = engine.grid(SGD(learning_rate=0.01), learning_rate=[1e-4, 1e-3, 5e-3, 3e-2])
+    at = np.array([0, 1, 5, 17, 40])
+    dense = engine.sweep(rosenbrock, START, optimizer, 40, record=("params", "loss", "slots"))
+    (kept,) = engine.sweep(
+        rosenbrock, START, optimizer, 40, record=("params", "loss"), record_at=at, max_records=9
+    )
+    (full,) = dense
+    assert (full.diverged_at >= 0).any()  # the largest rate overflows
+    np.testing.assert_array_equal(kept.steps, at)
+    np.testing.assert_array_equal(kept.params, full.params[:, at])
+    np.testing.assert_array_equal(kept.loss, full.loss[:, at])
+    np.testing.assert_array_equal(kept.diverged_at, full.diverged_at)
+    before = compilations(engine._sweep_jit)
+    for num_steps, at in ((7, [0, 7]), (300, [0, 3, 100, 299, 300]), (41, np.arange(0, 41, 5))):
+        (trace,) = engine.sweep(
+            rosenbrock, START, optimizer, num_steps, record=("params", "loss"), record_at=at,
+            max_records=9,
+        )  # fmt: skip
+        assert trace.params.shape == (4, len(at), 2)
+    assert compilations(engine._sweep_jit) == before

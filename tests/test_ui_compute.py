@@ -246,3 +246,21 @@ def test_a_new_number_of_steps_compiles_nothing_on_the_sweeps_page():
         assert all(m.num_steps == num_steps for m in maps(num_steps))
         assert basins(num_steps).num_steps == num_steps
     assert compilations(engine._sweep_jit) == before
+
+
+def test_a_new_swarm_compiles_nothing_on_the_sweeps_page():
+    """The swarm records its frames only, in one program for every number of steps and of
+    frames (a new number of starts is a new batch shape, and compiles)."""
+    base = sweep_view.base_values({})
+
+    def swarm(starts, num_steps):
+        problem, specs, _, _, seed = sweep_view.surface_setting("himmelblau", num_steps, base)
+        return sweep_view._run_swarm(("swarm", problem, specs, starts, num_steps, 0, seed))
+
+    swarm(60, 500)
+    before = compilations(engine._sweep_jit)
+    for num_steps in (10, 99, 1000):
+        result = swarm(60, num_steps)
+        assert result.frame_steps[-1] == num_steps
+        assert result.positions.shape[1] == result.frame_steps.size
+    assert compilations(engine._sweep_jit) == before

@@ -13,9 +13,9 @@ from adadelta.optim import Optimizer
 
 MAX_STEPS = 5000
 MAX_RECORDED_VALUES = 1 << 23
-"""At most this many cell-steps per map, cells x (steps + 1) (a bound on the work: each cell
-keeps only its lowest loss), and recorded float32 values per swarm (32 MB), starts x
-(steps + 1) x 2."""
+"""At most this many cell-steps per map, cells x (steps + 1), and twice as many start-steps
+per swarm, starts x (steps + 1) x 2: bounds on the work (a map keeps only each cell's lowest
+loss, a swarm only its frames)."""
 
 
 def is_int(value: Any) -> bool:
@@ -80,12 +80,14 @@ def run_starts(
     key: int,
     record: tuple[str, ...],
     max_steps: int | None = None,
+    record_at: np.ndarray | None = None,
+    max_records: int | None = None,
 ) -> list[engine.Trace]:
     """One ``engine.sweep`` per optimizer over a batch of starts.
 
     Separate calls are compiled per optimizer structure, so adding or swapping an optimizer
     does not recompile the others (one scan over all of them would compile per combination).
-    ``max_steps``: as for ``engine.sweep``.
+    ``max_steps``, ``record_at`` and ``max_records``: as for ``engine.sweep``.
     """
     return [
         engine.sweep(
@@ -98,6 +100,8 @@ def run_starts(
             batched_params=True,
             batched_optimizers=False,
             max_steps=max_steps,
+            record_at=record_at,
+            max_records=max_records,
         )[0]
         for opt in optimizers
     ]

@@ -104,14 +104,18 @@ def swarm(
             f"A swarm of {starts.shape[0]} starts x {num_steps} steps is too large: at most "
             f"{checks.MAX_RECORDED_VALUES // 2} start-steps."
         )
-    traces = checks.run_starts(objective, starts, optimizers, num_steps, key, ("params", "loss"))
+    # Only the frames are recorded, in one program for every number of steps (and frames).
+    traces = checks.run_starts(
+        objective, starts, optimizers, num_steps, key, ("params", "loss"),
+        record_at=steps, max_records=MAX_FRAMES,
+    )  # fmt: skip
     diverged_at = np.stack([np.asarray(t.diverged_at) for t in traces]).astype(np.int64)
     final_loss = np.stack([np.asarray(t.final_loss, np.float64) for t in traces])
     return Swarm(
         starts=starts,
         frame_steps=steps,
-        positions=np.stack([np.swapaxes(np.asarray(t.params)[:, steps], 0, 1) for t in traces]),
-        loss=np.stack([np.asarray(t.loss)[:, steps].T for t in traces]),
+        positions=np.stack([np.swapaxes(np.asarray(t.params), 0, 1) for t in traces]),
+        loss=np.stack([np.asarray(t.loss).T for t in traces]),
         diverged_at=diverged_at,
         final_params=np.stack([np.asarray(t.final_params) for t in traces]),
         final_loss=np.where(diverged_at >= 0, np.nan, final_loss),
