@@ -453,11 +453,18 @@ def run(
         # Rows kept at chosen steps do not depend on the number of steps: one program for all.
         capacity=capacity if positions is None else 0,
     )
+    return _host_traces(traces, False, num_steps, capacity, positions, padded)
+
+
+def _host_traces(traces, batched: bool, num_steps: int, capacity: int, positions, padded):
+    """The traces of ``run`` or ``sweep`` as NumPy, with exactly the rows asked for: the first
+    ``num_steps`` of a program compiled for more, or the ``positions`` of ``record_at`` (its
+    ``padded`` rows dropped) and ``Trace.steps``."""
     if positions is None:
-        return _to_numpy(traces, False, num_steps if capacity > num_steps else None)
-    traces = _to_numpy(traces, batched=False)
+        return _to_numpy(traces, batched, num_steps if capacity > num_steps else None)
+    traces = _to_numpy(traces, batched)
     if padded.size > positions.size:
-        traces = tuple(_cut(trace, lambda _: positions.size, 0) for trace in traces)
+        traces = tuple(_cut(trace, lambda _: positions.size, int(batched)) for trace in traces)
     return tuple(trace._replace(steps=positions) for trace in traces)
 
 
@@ -542,12 +549,7 @@ def sweep(
         capacity=capacity if positions is None else 0,
         record_at=padded,
     )
-    if positions is None:
-        return _to_numpy(traces, True, num_steps if capacity > num_steps else None)
-    traces = _to_numpy(traces, batched=True)
-    if padded.size > positions.size:
-        traces = tuple(_cut(trace, lambda _: positions.size, 1) for trace in traces)
-    return tuple(trace._replace(steps=positions) for trace in traces)
+    return _host_traces(traces, True, num_steps, capacity, positions, padded)
 
 
 def _objective_axes(objective: Any, objective_axes: Any) -> tuple[int | None, ...]:
