@@ -518,6 +518,7 @@ def sweep(
     max_steps: int | None = None,
     record_at: Sequence[int] | np.ndarray | None = None,
     max_records: int | None = None,
+    chunk_size: int | None = None,
 ) -> tuple[Trace, ...]:
     """Like ``run``, vmapped over a leading batch axis of the starts and/or the optimizers.
 
@@ -529,6 +530,11 @@ def sweep(
     one minibatch order per seed over shared training data).
     Whatever is batched must agree on the batch size. ``max_steps``, ``record_at`` (the same
     positions for every run of the batch) and ``max_records``: as for ``run``.
+    ``chunk_size``: None (one program per batch size), or the batch size of the compiled
+    program: the batch runs in chunks of that many, the last one filled up with copies of its
+    first run (computed and dropped), so every batch size reuses one program (a page's
+    resolution control). The results are the same runs; a vectorized multiply-add may round
+    differently by one ulp in a batch of another size.
     """
     axes = None if objective_axes is None else _objective_axes(objective, objective_axes)
     if not (batched_params or batched_optimizers or axes is not None):
@@ -539,17 +545,115 @@ def sweep(
     arguments = run_arguments(objective, params, optimizers, num_steps, key)
     capacity = step_capacity(num_steps, max_steps)
     padded = None if positions is None else _padded(positions, max_records)
-    traces = _sweep_jit(
-        *arguments,
-        num_steps=np.int32(num_steps),
-        record=_check_record(record),
-        params_axis=0 if batched_params else None,
-        optimizers_axis=0 if batched_optimizers else None,
-        objective_axes=axes,
-        capacity=capacity if positions is None else 0,
-        record_at=padded,
+    record = _check_record(record)
+
+    def run_batch(objective, params, optimizers):
+        traces = _sweep_jit(
+            objective,
+            params,
+            optimizers,
+            arguments[3],
+            num_steps=np.int32(num_steps),
+            record=record,
+            params_axis=0 if batched_params else None,
+            optimizers_axis=0 if batched_optimizers else None,
+            objective_axes=axes,
+            capacity=capacity if positions is None else 0,
+            record_at=padded,
+        )
+        return _host_traces(traces, True, num_steps, capacity, positions, padded)
+
+    if chunk_size is None:
+        return run_batch(*arguments[:3])
+    return _in_chunks(
+        run_batch,
+        arguments[:3],
+        None if axes is None else [axis == 0 for axis in axes],
+        batched_params,
+        batched_optimizers,
+        _check_chunk_size(chunk_size),
     )
-    return _host_traces(traces, True, num_steps, capacity, positions, padded)
+
+
+def _check_chunk_size(chunk_size: Any) -> int:
+    if (
+        isinstance(chunk_size, bool)
+        or not isinstance(chunk_size, (int, np.integer))
+        or not 1 <= chunk_size <= 1_000_000
+    ):
+        raise ValueError(
+            f"Argument `chunk_size` must be an integer in [1, 1000000]. Received: {chunk_size!r}"
+        )
+    return int(chunk_size)
+
+
+def _in_chunks(
+    run_batch: Callable,
+    arguments: tuple,
+    objective_batched: list[bool] | None,
+    params_batched: bool,
+    optimizers_batched: bool,
+    size: int,
+) -> tuple:
+    """``run_batch(objective, params, optimizers)`` over chunks of ``size`` runs of the batch,
+    the last chunk filled up with copies of its first run; the traces of every chunk joined,
+    the copies dropped. ``objective_batched`` says which objective leaves carry the batch
+    axis (None: none), the two flags whether the params and the optimizers do."""
+    objective, params, optimizers = arguments
+    objective_leaves, objective_def = jax.tree.flatten(objective)
+    objective_batched = objective_batched or [False] * len(objective_leaves)
+    batched_leaves = [leaf for leaf, on in zip(objective_leaves, objective_batched) if on]
+    batched_leaves += jax.tree.leaves(params) if params_batched else []
+    batched_leaves += jax.tree.leaves(optimizers) if optimizers_batched else []
+    total = np.shape(batched_leaves[0])[0]
+
+    def chunk(tree, start: int):
+        def part(leaf):
+            rows = np.asarray(leaf)[start : start + size]
+            fill = np.repeat(rows[:1], size - rows.shape[0], axis=0)
+            return np.concatenate([rows, fill])
+
+        return jax.tree.map(part, tree)
+
+    parts = []
+    for start in range(0, total, size):
+        leaves = [
+            chunk(leaf, start) if on else leaf
+            for leaf, on in zip(objective_leaves, objective_batched)
+        ]
+        traces = run_batch(
+            jax.tree.unflatten(objective_def, leaves),
+            chunk(params, start) if params_batched else params,
+            chunk(optimizers, start) if optimizers_batched else optimizers,
+        )
+        kept = slice(0, min(size, total - start))
+        parts.append([_rows(trace, kept) for trace in traces])
+    return tuple(_joined(traces) for traces in zip(*parts))
+
+
+def _rows(trace: Trace, rows: slice) -> Trace:
+    """The trace's runs ``rows`` (the batch axis) in every batched field."""
+    return trace._replace(
+        **{
+            name: jax.tree.map(lambda leaf: leaf[rows], value)
+            for name, value in trace._asdict().items()
+            if value is not None and name != "steps"
+        }
+    )
+
+
+def _joined(traces: Sequence[Trace]) -> Trace:
+    """One trace from the traces of consecutive chunks of a batch."""
+    first = traces[0]
+    return first._replace(
+        **{
+            name: jax.tree.map(
+                lambda *leaves: np.concatenate(leaves), *[getattr(t, name) for t in traces]
+            )
+            for name, value in first._asdict().items()
+            if value is not None and name != "steps"
+        }
+    )
 
 
 def _objective_axes(objective: Any, objective_axes: Any) -> tuple[int | None, ...]:

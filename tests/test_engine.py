@@ -420,3 +420,44 @@ def test_a_sweep_recording_chosen_steps_keeps_exactly_those_rows_in_one_program(
         )  # fmt: skip
         assert trace.params.shape == (4, len(at), 2)
     assert compilations(engine._sweep_jit) == before
+
+
+@pytest.mark.parametrize("batch", [3, 8, 13])
+def test_a_chunked_sweep_is_the_same_runs_in_one_program_for_any_batch(batch):
+    rates = np.geomspace(1e-4, 3e-2, batch)  # the largest rates overflow
+    settings, _ = engine.grid(SGD(learning_rate=0.01, momentum=0.5), learning_rate=rates)
+    starts = np.random.default_rng(batch).uniform(-2, 2, (batch, 2)).astype(np.float32)
+    record = ("params", "loss", engine.BEST)
+    for args in ((START, settings), (starts, Adadelta(learning_rate=1.0))):
+        batched = {"batched_params": args[0] is starts, "batched_optimizers": args[1] is settings}
+        (whole,) = engine.sweep(rosenbrock, *args, 40, record=record, **batched)
+        engine.sweep(rosenbrock, *args, 40, record=record, chunk_size=4, **batched)
+        before = compilations(engine._sweep_jit)
+        (chunked,) = engine.sweep(rosenbrock, *args, 40, record=record, chunk_size=4, **batched)
+        assert compilations(engine._sweep_jit) == before
+        # The same runs; a batch of another size may round a multiply-add by one ulp.
+        for field in ("params", "loss", "final_params", "final_loss", "best_loss"):
+            got, want = getattr(chunked, field), getattr(whole, field)
+            assert got.shape == want.shape, field
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-30, err_msg=field)
+        np.testing.assert_array_equal(chunked.diverged_at, whole.diverged_at)
+        np.testing.assert_array_equal(chunked.best_step, whole.best_step)
+        if args[1] is settings:  # the copies filling the last chunk are dropped, not counted
+            assert (whole.diverged_at >= 0).any() and (whole.diverged_at < 0).any()
+
+
+def test_one_chunked_program_serves_every_batch_size():
+    engine.sweep(rosenbrock, START, engine.grid(Adagrad(), epsilon=[1e-7])[0], 20, chunk_size=6)
+    before = compilations(engine._sweep_jit)
+    for batch in (1, 5, 6, 7, 12, 20):
+        settings, _ = engine.grid(Adagrad(), epsilon=np.geomspace(1e-7, 1e-1, batch))
+        (trace,) = engine.sweep(rosenbrock, START, settings, 20, chunk_size=6)
+        assert trace.params.shape == (batch, 21, 2)
+    assert compilations(engine._sweep_jit) == before
+
+
+@pytest.mark.parametrize("chunk_size", [0, 2.0, True, 1_000_001])
+def test_bad_chunk_size_names_the_argument_and_its_range(chunk_size):
+    settings, _ = engine.grid(Adagrad(), epsilon=[1e-7, 1e-3])
+    with pytest.raises(ValueError, match=r"`chunk_size` must be an integer in \[1, 1000000\]"):
+        engine.sweep(bowl, START, settings, 10, chunk_size=chunk_size)

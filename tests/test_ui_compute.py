@@ -227,30 +227,34 @@ def test_the_surface_csv_export_is_the_exact_run_and_compiles_nothing_for_new_st
     assert compilations(engine._run_jit) == before + 2  # the two exact reference runs only
 
 
-def test_a_new_number_of_steps_compiles_nothing_on_the_sweeps_page():
-    """The maps and basins sections run with their step controls' maxima compiled in."""
+def test_a_new_number_of_steps_or_resolution_compiles_nothing_on_the_sweeps_page():
+    """The maps and basins run with their step controls' maxima and one batch compiled in."""
     base = sweep_view.base_values({})
 
-    def maps(num_steps):
+    def maps(resolution, num_steps):
         problem, specs, start, _, seed = sweep_view.surface_setting("rosenbrock", num_steps, base)
-        setting = ("maps", problem, specs, start, "learning_rate", "rho", 8, num_steps, seed)
-        return sweep_view._run_maps(setting)
+        setting = ("maps", problem, specs, start, "learning_rate", "rho", resolution, num_steps)
+        return sweep_view._run_maps((*setting, seed))
 
-    def basins(num_steps):
+    def basins(resolution, num_steps):
         problem, specs, _, _, seed = sweep_view.surface_setting("himmelblau", num_steps, base)
-        return sweep_view._run_basins(("basins", problem, specs, 10, num_steps, seed))
+        return sweep_view._run_basins(("basins", problem, specs, resolution, num_steps, seed))
 
-    maps(500), basins(500)
+    maps(8, 500), basins(10, 500)
     before = compilations(engine._sweep_jit)
-    for num_steps in (10, 499, sweep_view.MAP_MAX_STEPS):
-        assert all(m.num_steps == num_steps for m in maps(num_steps))
-        assert basins(num_steps).num_steps == num_steps
+    for resolution, num_steps in ((8, 10), (40, 499), (48, sweep_view.MAP_MAX_STEPS)):
+        for sweep in maps(resolution, num_steps):
+            assert sweep.num_steps == num_steps
+            assert sweep.final_loss.shape == (resolution, resolution)
+        basin_map = basins(resolution + 2, num_steps)
+        assert basin_map.num_steps == num_steps
+        assert basin_map.labels.shape[1:] == (resolution + 2, resolution + 2)
     assert compilations(engine._sweep_jit) == before
 
 
 def test_a_new_swarm_compiles_nothing_on_the_sweeps_page():
-    """The swarm records its frames only, in one program for every number of steps and of
-    frames (a new number of starts is a new batch shape, and compiles)."""
+    """The swarm records its frames only, in one program for every number of steps, of frames
+    and of starts."""
     base = sweep_view.base_values({})
 
     def swarm(starts, num_steps):
@@ -259,8 +263,8 @@ def test_a_new_swarm_compiles_nothing_on_the_sweeps_page():
 
     swarm(60, 500)
     before = compilations(engine._sweep_jit)
-    for num_steps in (10, 99, 1000):
-        result = swarm(60, num_steps)
+    for starts, num_steps in ((60, 10), (500, 99), (50, 1000)):
+        result = swarm(starts, num_steps)
         assert result.frame_steps[-1] == num_steps
-        assert result.positions.shape[1] == result.frame_steps.size
+        assert result.positions.shape[1:] == (result.frame_steps.size, starts, 2)
     assert compilations(engine._sweep_jit) == before

@@ -132,6 +132,7 @@ def basins(
     radius: float | None = None,
     key: int = 0,
     max_steps: int | None = None,
+    chunk_size: int | None = None,
 ) -> BasinMap:
     """Runs each optimizer from every point of a grid of starts and labels where it ends.
 
@@ -149,6 +150,8 @@ def basins(
         key: the PRNG seed shared by every start (gradient noise, if any).
         max_steps: None (compile for exactly ``num_steps``), or the most steps the compiled
             sweep takes (only the ends are kept, so memory does not grow with it).
+        chunk_size: None (one program per batch size), or the batch of the compiled sweep
+            (``engine.sweep``): a page's resolution control then compiles nothing new.
 
     Raises:
         ValueError: naming the argument, the value and the valid range.
@@ -164,6 +167,7 @@ def basins(
         radius=default_radius(domain) if radius is None else radius,
         key=key,
         max_steps=max_steps,
+        chunk_size=chunk_size,
     )
     shape = (ends.labels.shape[0], len(ys), len(xs))
     return BasinMap(
@@ -210,6 +214,7 @@ def basin_labels(
     radius: float,
     key: int = 0,
     max_steps: int | None = None,
+    chunk_size: int | None = None,
 ) -> BasinLabels:
     """Runs each optimizer from each of ``starts`` ``(N, 2)`` (N <= 40,000) and labels the ends;
     the arguments are those of :func:`basins`, ``radius`` required."""
@@ -220,7 +225,9 @@ def basin_labels(
         minima = [m[:2] for m in objective.local_minima]
     minima = np.asarray(minima, np.float64).reshape(-1, 2)
     radius = _check_radius(radius, minima)
-    traces = checks.run_starts(objective, starts, optimizers, num_steps, key, (), max_steps)
+    traces = checks.run_starts(
+        objective, starts, optimizers, num_steps, key, (), max_steps, chunk_size=chunk_size
+    )
     final = np.stack([np.asarray(t.final_params) for t in traces])
     diverged_at = np.stack([np.asarray(t.diverged_at) for t in traces]).astype(np.int64)
     values = np.asarray(

@@ -82,12 +82,13 @@ def run_starts(
     max_steps: int | None = None,
     record_at: np.ndarray | None = None,
     max_records: int | None = None,
+    chunk_size: int | None = None,
 ) -> list[engine.Trace]:
     """One ``engine.sweep`` per optimizer over a batch of starts.
 
     Separate calls are compiled per optimizer structure, so adding or swapping an optimizer
     does not recompile the others (one scan over all of them would compile per combination).
-    ``max_steps``, ``record_at`` and ``max_records``: as for ``engine.sweep``.
+    ``max_steps``, ``record_at``, ``max_records`` and ``chunk_size``: as for ``engine.sweep``.
     """
     return [
         engine.sweep(
@@ -102,6 +103,7 @@ def run_starts(
             max_steps=max_steps,
             record_at=record_at,
             max_records=max_records,
+            chunk_size=chunk_size,
         )[0]
         for opt in optimizers
     ]

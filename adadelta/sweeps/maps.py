@@ -167,6 +167,7 @@ def sensitivity_map(
     *,
     key: int = 0,
     max_steps: int | None = None,
+    chunk_size: int | None = None,
 ) -> SensitivityMap:
     """Runs ``optimizer`` from ``start`` once per grid point ``(y_values[i], x_values[j])``.
 
@@ -187,6 +188,8 @@ def sensitivity_map(
         max_steps: None (compile for exactly ``num_steps``), or the most steps the compiled
             sweep takes (``engine.sweep``): a page's step control then compiles nothing new.
             Each cell keeps only its lowest loss, so memory does not grow with either.
+        chunk_size: None (one program per batch size), or the batch of the compiled sweep
+            (``engine.sweep``): a page's resolution control then compiles nothing new.
 
     Raises:
         ValueError: naming the argument, the value and the valid range.
@@ -219,7 +222,14 @@ def sensitivity_map(
         start = np.asarray(start, np.float32)  # a point, not a pytree of scalars
     batch, shape = engine.grid(optimizer, **{y_name: ys, x_name: xs})
     (trace,) = engine.sweep(
-        objective, start, batch, num_steps, key=key, record=(engine.BEST,), max_steps=max_steps
+        objective,
+        start,
+        batch,
+        num_steps,
+        key=key,
+        record=(engine.BEST,),
+        max_steps=max_steps,
+        chunk_size=chunk_size,
     )
     diverged_at = np.asarray(trace.diverged_at).astype(np.int64)
     diverged = diverged_at >= 0

@@ -82,6 +82,7 @@ def swarm(
     *,
     max_frames: int = DEFAULT_FRAMES,
     key: int = 0,
+    chunk_size: int | None = None,
 ) -> Swarm:
     """Runs each optimizer from every start at once and keeps the frames an animation shows.
 
@@ -92,6 +93,8 @@ def swarm(
         num_steps: optimizer calls per start, in [1, 5000], with N x (steps + 1) <= 2^22.
         max_frames: at most this many frames, in [2, 500] (see :func:`frame_steps`).
         key: the PRNG seed shared by every start (gradient noise, if any).
+        chunk_size: None (one program per batch size), or the batch of the compiled sweep
+            (``engine.sweep``): a page's resolution control then compiles nothing new.
 
     Raises:
         ValueError: naming the argument, the value and the valid range.
@@ -107,7 +110,7 @@ def swarm(
     # Only the frames are recorded, in one program for every number of steps (and frames).
     traces = checks.run_starts(
         objective, starts, optimizers, num_steps, key, ("params", "loss"),
-        record_at=steps, max_records=MAX_FRAMES,
+        record_at=steps, max_records=MAX_FRAMES, chunk_size=chunk_size,
     )  # fmt: skip
     diverged_at = np.stack([np.asarray(t.diverged_at) for t in traces]).astype(np.int64)
     final_loss = np.stack([np.asarray(t.final_loss, np.float64) for t in traces])

@@ -41,6 +41,14 @@ BASIN_MAX_STEPS = controls.SWEEPS["basin_steps"].high
 """The step controls' maxima: the maps and basins are compiled for these, so moving a step
 control compiles nothing (each cell keeps only its lowest loss, each start its end)."""
 
+SWEEP_CHUNK = 4096
+SWARM_CHUNK = controls.SWEEPS["starts"].high
+"""The batch the maps and basins (4,096 cells or starts at a time, the last chunk filled up)
+and the swarms (every start at once) are compiled for: a new resolution or number of starts
+compiles nothing (a compile took 1-2 s). The price, measured in CPU: both 8 x 8 maps 72 ms
+instead of 7 ms, 64 x 64 the same (88 ms), 128 x 128 x 511 steps 0.34 s instead of 0.23 s;
+80² basins 93 ms instead of 58 ms."""
+
 DIGITS_SETUP = sweeps.DigitsSetup()
 
 
@@ -167,6 +175,7 @@ def _run_maps(setting: tuple) -> tuple[Any, Any]:
         num_steps,
         key=seed,
         max_steps=MAP_MAX_STEPS,
+        chunk_size=SWEEP_CHUNK,
     )
     (ax, ax_range), (ay, ay_range) = ADAGRAD_AXES
     second = sweeps.sensitivity_map(
@@ -180,6 +189,7 @@ def _run_maps(setting: tuple) -> tuple[Any, Any]:
         num_steps,
         key=seed,
         max_steps=MAP_MAX_STEPS,
+        chunk_size=SWEEP_CHUNK,
     )
     return first, second
 
@@ -270,6 +280,7 @@ def _run_basins(setting: tuple) -> Any:
         resolution=resolution,
         key=seed,
         max_steps=BASIN_MAX_STEPS,
+        chunk_size=SWEEP_CHUNK,
     )
 
 
@@ -308,7 +319,7 @@ def _run_swarm(setting: tuple) -> Any:
     objective = build.objective(problem)
     points = sweeps.random_starts(objective.domain, starts, seed=starts_seed)
     optimizers = [build.optimizer(spec) for spec in specs]
-    return sweeps.swarm(objective, points, optimizers, num_steps, key=seed)
+    return sweeps.swarm(objective, points, optimizers, num_steps, key=seed, chunk_size=SWARM_CHUNK)
 
 
 def digits_tables() -> tuple[Any, ...]:
