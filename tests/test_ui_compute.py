@@ -11,7 +11,7 @@ from compile_count import compilations
 
 from adadelta import engine
 from adadelta.exports import trace_csv
-from adadelta.problems import evaluation, init_mlp, mlp_sizes
+from adadelta.problems import evaluation, init_mlp, mlp, mlp_sizes
 from adadelta.ui import build, cache, compute, controls, exports_view, pagestate, sweep_view
 from adadelta.viz import Run, curve_steps, frame_steps
 from adadelta.viz import network as netviz
@@ -268,3 +268,22 @@ def test_a_new_swarm_compiles_nothing_on_the_sweeps_page():
         assert result.frame_steps[-1] == num_steps
         assert result.positions.shape[1:] == (result.frame_steps.size, starts, 2)
     assert compilations(engine._sweep_jit) == before
+
+
+@pytest.mark.parametrize("layers", [mlp.HIDDEN_LAYERS_RANGE[1], 3])
+@pytest.mark.parametrize("width", [mlp.WIDTH_RANGE[1], 16])
+def test_every_network_the_controls_allow_keeps_its_frames_and_curve_steps(layers, width):
+    """A deep network's step view leaves some of the boundary's frames out: the run keeps them
+    anyway (a 4-layer network at the default 2,000 steps lost them and the page raised)."""
+    st.cache_resource.clear()
+    network, specs, num_steps = pagestate.network_run(
+        {"network.hidden_layers": layers, "network.width": width, "network.n_points": 200}
+    )
+    result = compute.train(network, specs, num_steps)
+    if layers == mlp.HIDDEN_LAYERS_RANGE[1]:  # the step view alone leaves frames out
+        params = init_mlp(network.data_seed, mlp_sizes(layers, width))
+        view = compute.view_steps(params, len(specs), num_steps, frames(num_steps))
+        assert not set(frames(num_steps)) <= set(view)
+    assert result.grids[0].shape[0] == frames(num_steps).size
+    assert result.metrics[0]["step"][-1] == num_steps
+    st.cache_resource.clear()

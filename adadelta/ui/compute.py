@@ -171,7 +171,9 @@ def train(
         frames = frame_steps(num_steps, max_frames=netviz.MAX_FRAMES)
         steps = curve_steps(num_steps)
         view = view_steps(params, len(built), num_steps, frames)
-        record_at = None if view is None else np.union1d(view, steps)
+        # The boundary's frames and the curves' steps are evaluated from the run: always kept
+        # (a deep network's view may leave the frames out).
+        record_at = None if view is None else np.union1d(np.union1d(view, steps), frames)
         setting = _Setting(
             dataset,
             objective,
@@ -203,7 +205,7 @@ def _train_one(setting: _Setting, optimizer: Any) -> tuple:
     """One optimizer's run of a setting: its kept trace, grids, metrics and rate quantiles."""
     # One program per network and feature combination, whatever the number of steps: a run
     # that keeps every step is compiled for the most steps that fit the view's rows, one that
-    # keeps chosen steps for the most of them (the view's rows and every curve step).
+    # keeps chosen steps for the most of them (the view's rows, every curve step and frame).
     (trace,) = engine.run(
         setting.objective,
         setting.params,
@@ -213,7 +215,11 @@ def _train_one(setting: _Setting, optimizer: Any) -> tuple:
         record=NETWORK_RECORD,
         record_at=setting.record_at,
         max_steps=None if setting.record_at is not None else setting.view_rows - 1,
-        max_records=None if setting.record_at is None else setting.view_rows + MAX_CURVE_POINTS,
+        max_records=(
+            None
+            if setting.record_at is None
+            else setting.view_rows + MAX_CURVE_POINTS + netviz.MAX_FRAMES
+        ),
     )
     ((grids, metrics),) = evaluate.evaluate_runs(
         setting.objective,
