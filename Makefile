@@ -29,9 +29,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 
-# Byte-compiled on every core after the install (uv does not compile; pip would on one core).
-# Like pip, it skips a file that does not compile.
-BYTE_COMPILE = $(BIN)/python -m compileall -qq -j 0 $(VENV)/lib || true
+# Byte-compiled on every core after the install (uv does not compile; pip would on one core),
+# except what nothing imports: the packages' own tests, pip and setuptools (6.6 s instead of
+# 11.6 s here). Like pip, it skips a file that does not compile.
+BYTE_COMPILE = $(BIN)/python -m compileall -qq -j 0 -x '/(tests|pip|setuptools)/' $(VENV)/lib || true
 
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
 	$(INSTALL) -r requirements.txt
