@@ -232,8 +232,8 @@ def basins_section(session: Mapping[str, Any]) -> None:
         num_steps = render(group["basin_steps"])
     st.caption(
         "Bounds: 10 to 120 starts per axis and 10 to 2,000 steps. Only the end points are "
-        "kept; 80² starts x 500 steps (the default) take about 0.15 s of CPU, 120² x 2,000 "
-        "about 2 s, and each figure is then about 0.9 MB."
+        "kept; 80² starts x 500 steps (the default) take about 0.1 s of CPU, 120² x 2,000 "
+        "about 0.7 s, and each figure is then about 0.9 MB."
     )
     base = base_values(session)
     problem, specs, _, _, seed = surface_setting(surface, num_steps, base)
