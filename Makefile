@@ -21,7 +21,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: run test check lint bench chromium clean
 
 # The requirements are installed with uv (pinned, from PyPI, into the venv by its own pip):
-# it fetches and unpacks wheels in parallel, 7 s for the dev requirements where pip took 25 s.
+# it fetches and unpacks wheels in parallel. A fresh venv with the dev requirements, and lint,
+# took 12 s here, against 36.5 s with pip.
 UV_VERSION := 0.13.9
 INSTALL = $(BIN)/uv pip install --quiet --python $(BIN)/python
 

@@ -226,7 +226,14 @@ def basin_labels(
     minima = np.asarray(minima, np.float64).reshape(-1, 2)
     radius = _check_radius(radius, minima)
     traces = checks.run_starts(
-        objective, starts, optimizers, num_steps, key, (), max_steps, chunk_size=chunk_size
+        objective,
+        starts,
+        optimizers,
+        num_steps,
+        key,
+        (),
+        max_steps=max_steps,
+        chunk_size=chunk_size,
     )
     final = np.stack([np.asarray(t.final_params) for t in traces])
     diverged_at = np.stack([np.asarray(t.diverged_at) for t in traces]).astype(np.int64)

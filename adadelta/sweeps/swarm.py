@@ -93,8 +93,8 @@ def swarm(
         num_steps: optimizer calls per start, in [1, 5000], with N x (steps + 1) <= 2^22.
         max_frames: at most this many frames, in [2, 500] (see :func:`frame_steps`).
         key: the PRNG seed shared by every start (gradient noise, if any).
-        chunk_size: None (one program per batch size), or the batch of the compiled sweep
-            (``engine.sweep``): a page's resolution control then compiles nothing new.
+        chunk_size: None (one program per number of starts), or the batch of the compiled
+            sweep (``engine.sweep``): a page's starts control then compiles nothing new.
 
     Raises:
         ValueError: naming the argument, the value and the valid range.

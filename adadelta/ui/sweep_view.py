@@ -34,7 +34,7 @@ ADAGRAD_AXES = (("learning_rate", (1e-3, 10.0)), ("initial_accumulator_value", (
 
 MAX_MAP_VALUES = 1 << 23
 """Cells x (steps + 1) of one map: a bound on its work (both maps at the bound, 128 x 128 cells x
-511 steps on Rosenbrock, run in about 0.2 s of CPU)."""
+511 steps on Rosenbrock, run in about 0.35 s of CPU)."""
 
 MAP_MAX_STEPS = controls.SWEEPS["num_steps"].high
 BASIN_MAX_STEPS = controls.SWEEPS["basin_steps"].high
