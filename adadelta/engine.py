@@ -605,7 +605,10 @@ def _in_chunks(
     batched_leaves = [leaf for leaf, on in zip(objective_leaves, objective_batched) if on]
     batched_leaves += jax.tree.leaves(params) if params_batched else []
     batched_leaves += jax.tree.leaves(optimizers) if optimizers_batched else []
-    total = np.shape(batched_leaves[0])[0]
+    sizes = sorted({np.shape(leaf)[0] for leaf in batched_leaves})
+    if len(sizes) != 1:  # vmap checks this for a whole batch; chunks would hide it
+        raise ValueError(f"Whatever sweep batches must agree on the batch size. Received: {sizes}")
+    total = sizes[0]
 
     def chunk(tree, start: int):
         def part(leaf):

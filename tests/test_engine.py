@@ -461,3 +461,10 @@ def test_bad_chunk_size_names_the_argument_and_its_range(chunk_size):
     settings, _ = engine.grid(Adagrad(), epsilon=[1e-7, 1e-3])
     with pytest.raises(ValueError, match=r"`chunk_size` must be an integer in \[1, 1000000\]"):
         engine.sweep(bowl, START, settings, 10, chunk_size=chunk_size)
+
+
+def test_a_chunked_sweep_refuses_batches_of_different_sizes():
+    settings, _ = engine.grid(Adagrad(), epsilon=[1e-7, 1e-5, 1e-3])
+    starts = np.zeros((2, 2), np.float32)
+    with pytest.raises(ValueError, match=r"must agree on the batch size. Received: \[2, 3\]"):
+        engine.sweep(bowl, starts, settings, 10, batched_params=True, chunk_size=4)
