@@ -546,13 +546,14 @@ def sweep(
     capacity = step_capacity(num_steps, max_steps)
     padded = None if positions is None else _padded(positions, max_records)
     record = _check_record(record)
+    objective, params, optimizers, key = arguments
 
     def run_batch(objective, params, optimizers):
         traces = _sweep_jit(
             objective,
             params,
             optimizers,
-            arguments[3],
+            key,
             num_steps=np.int32(num_steps),
             record=record,
             params_axis=0 if batched_params else None,
@@ -564,10 +565,10 @@ def sweep(
         return _host_traces(traces, True, num_steps, capacity, positions, padded)
 
     if chunk_size is None:
-        return run_batch(*arguments[:3])
+        return run_batch(objective, params, optimizers)
     return _in_chunks(
         run_batch,
-        arguments[:3],
+        (objective, params, optimizers),
         None if axes is None else [axis == 0 for axis in axes],
         batched_params,
         batched_optimizers,
@@ -629,29 +630,18 @@ def _in_chunks(
             chunk(params, start) if params_batched else params,
             chunk(optimizers, start) if optimizers_batched else optimizers,
         )
-        kept = slice(0, min(size, total - start))
-        parts.append([_rows(trace, kept) for trace in traces])
-    return tuple(_joined(traces) for traces in zip(*parts))
+        parts.append(traces)
+    return tuple(_joined(traces, total) for traces in zip(*parts))
 
 
-def _rows(trace: Trace, rows: slice) -> Trace:
-    """The trace's runs ``rows`` (the batch axis) in every batched field."""
-    return trace._replace(
-        **{
-            name: jax.tree.map(lambda leaf: leaf[rows], value)
-            for name, value in trace._asdict().items()
-            if value is not None and name != "steps"
-        }
-    )
-
-
-def _joined(traces: Sequence[Trace]) -> Trace:
-    """One trace from the traces of consecutive chunks of a batch."""
+def _joined(traces: Sequence[Trace], total: int) -> Trace:
+    """One trace from the traces of consecutive chunks of a batch: the first ``total`` runs
+    (the copies filling the last chunk dropped) of every batched field."""
     first = traces[0]
     return first._replace(
         **{
             name: jax.tree.map(
-                lambda *leaves: np.concatenate(leaves), *[getattr(t, name) for t in traces]
+                lambda *leaves: np.concatenate(leaves)[:total], *[getattr(t, name) for t in traces]
             )
             for name, value in first._asdict().items()
             if value is not None and name != "steps"
