@@ -487,6 +487,65 @@ def _padded(positions: np.ndarray, max_records: int | None) -> jax.Array:
     return jnp.asarray(positions, jnp.int32)
 
 
+def run_in_windows(
+    objective: Callable,
+    params: PyTree,
+    optimizers: Optimizer | Sequence[Optimizer],
+    num_steps: int,
+    *,
+    key: jax.Array | int = 0,
+    record: Sequence[str] = FULL,
+    window: int,
+) -> tuple[Trace, ...]:
+    """``run(...)`` recording every step, computed by runs that each record ``window``
+    positions (``record_at``): one program for every ``num_steps``, and the device holds
+    ``window`` rows at a time. Each run replays the calls before its window, so the work grows
+    as ``num_steps² / window``. The traces equal ``run``'s (every step, no ``Trace.steps``).
+
+    Raises:
+        ValueError: as ``run``, or unless ``window`` is an integer in [2, 1000001].
+    """
+    optimizers = _check_run_args(optimizers, num_steps)
+    if (
+        isinstance(window, bool)
+        or not isinstance(window, (int, np.integer))
+        or not 2 <= window <= 1_000_001
+    ):
+        raise ValueError(
+            f"Argument `window` must be an integer in [2, 1000001]. Received: window={window!r}"
+        )
+    positions = np.arange(num_steps + 1)
+    parts = []
+    for first in range(0, num_steps + 1, window):
+        at = positions[first : first + window]
+        parts.append(  # each run stops at its window's last position (at least 1: window >= 2)
+            run(
+                objective,
+                params,
+                optimizers,
+                int(at[-1]),
+                key=key,
+                record=record,
+                record_at=at,
+                max_records=window,
+            )
+        )
+    traces = []
+    for i, last in enumerate(parts[-1]):
+        pieces = [part[i] for part in parts]
+        joined = {}
+        for name in FULL:
+            if getattr(last, name) is None:
+                continue
+            rows = jax.tree.map(
+                lambda *leaves: np.concatenate(leaves), *[getattr(p, name) for p in pieces]
+            )
+            # Row t of a per-call field is call t+1: the call that reached position t+1.
+            joined[name] = rows if name in POSITION_FIELDS else jax.tree.map(lambda x: x[1:], rows)
+        traces.append(last._replace(**joined, steps=None))
+    return tuple(traces)
+
+
 def _check_record_at(record_at: Sequence[int] | np.ndarray, num_steps: int) -> np.ndarray:
     positions = np.asarray(record_at)
     if (

@@ -468,3 +468,54 @@ def test_a_chunked_sweep_refuses_batches_of_different_sizes():
     starts = np.zeros((2, 2), np.float32)
     with pytest.raises(ValueError, match=r"must agree on the batch size. Received: \[2, 3\]"):
         engine.sweep(bowl, starts, settings, 10, batched_params=True, chunk_size=4)
+
+
+def _assert_same_traces(got, want):
+    for a, b in zip(got, want, strict=True):
+        assert jax.tree.structure(a) == jax.tree.structure(b)
+        for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True):
+            np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+
+
+def _noisy_network():
+    """A minibatch network (the loss depends on the step's key) and its start."""
+    from adadelta.problems import NetworkObjective, init_mlp, make_dataset, mlp_sizes
+
+    sizes = mlp_sizes(2, 4)
+    data = make_dataset("spiral", n_points=64, noise=0.1, seed=0)
+    return NetworkObjective.from_dataset(data, sizes, "tanh", 16), init_mlp(0, sizes)
+
+
+@pytest.mark.parametrize(("num_steps", "window"), [(10, 3), (9, 5), (7, 8), (1, 2), (12, 4)])
+def test_a_run_in_windows_equals_the_run(num_steps, window):
+    """Every field, bit for bit: windows that split the steps unevenly, exactly, not at all,
+    one step; accumulation micro-steps, EMA, minibatches drawn per step."""
+    objective, params = _noisy_network()
+    optimizers = (
+        Adadelta(learning_rate=1.0, gradient_accumulation_steps=2),
+        Adagrad(learning_rate=0.1, use_ema=True, ema_overwrite_frequency=3),
+    )
+    want = engine.run(objective, params, optimizers, num_steps, key=3)
+    got = engine.run_in_windows(objective, params, optimizers, num_steps, key=3, window=window)
+    assert all(trace.steps is None for trace in got)
+    _assert_same_traces(got, want)
+
+
+def test_a_run_in_windows_keeps_its_divergence_and_compiles_once():
+    optimizers = (SGD(learning_rate=0.3), Adadelta(learning_rate=1.0))  # SGD blows up
+    engine.run_in_windows(rosenbrock, START, optimizers, 6, window=4)
+    before = compilations(engine._run_jit)
+    runs = {n: engine.run_in_windows(rosenbrock, START, optimizers, n, window=4) for n in (7, 40)}
+    assert compilations(engine._run_jit) == before  # new numbers of steps, the same program
+    for num_steps, got in runs.items():
+        _assert_same_traces(got, engine.run(rosenbrock, START, optimizers, num_steps))
+    assert got[0].diverged_at is not None and got[1].diverged_at is None
+
+
+@pytest.mark.parametrize("window", [1, 0, 1_000_002, 4.0, True, None])
+def test_a_run_in_windows_refuses_a_bad_window(window):
+    with pytest.raises(
+        ValueError,
+        match=rf"`window` must be an integer in \[2, 1000001\]\. Received: window={window!r}",
+    ):
+        engine.run_in_windows(rosenbrock, START, Adagrad(), 5, window=window)

@@ -207,6 +207,23 @@ def test_padded_evaluation_rows_give_the_same_numbers(default_network):
         evaluation.evaluate_runs(*args, row_capacity=(8, 4))
 
 
+def test_metrics_in_chunks_of_rows_give_the_same_numbers_with_one_program(default_network):
+    (network, _, _), _, full = default_network
+    dataset, objective, _ = build.network(network)
+    params = full[0].params
+    metrics = {}
+    for rows in (20, 13):
+        at = evaluation.params_at(params, np.arange(rows) * 7)
+        whole = evaluation.training_metrics(objective, dataset, at, np.arange(rows))
+        before = compilations(evaluation._set_metrics)
+        metrics[rows] = evaluation.training_metrics(objective, dataset, at, np.arange(rows), 6)
+        for name, values in whole.items():
+            np.testing.assert_allclose(metrics[rows][name], values, rtol=1e-6, err_msg=name)
+    assert compilations(evaluation._set_metrics) == before  # 13 rows: the chunks of 20's
+    with pytest.raises(ValueError, match=r"`row_chunk` must be None or an integer >= 1"):
+        evaluation.training_metrics(objective, dataset, at, np.arange(13), 0)
+
+
 def test_the_surface_csv_export_is_the_exact_run_and_compiles_nothing_for_new_steps():
     run = pagestate.surface_run({})
     export = exports_view.surface_export_run(*run._replace(num_steps=40))
@@ -225,6 +242,31 @@ def test_the_surface_csv_export_is_the_exact_run_and_compiles_nothing_for_new_st
         )
         assert csv == trace_csv(export, exact)
     assert compilations(engine._run_jit) == before + 2  # the two exact reference runs only
+
+
+def test_the_network_csv_export_is_the_exact_run_and_compiles_nothing_for_new_steps():
+    network, specs, _ = pagestate.network_run({})
+    exports_view.build_csv(exports_view.network_export_run(network, specs, 30))
+    programs = (engine._run_jit, evaluation._set_metrics)
+    before = [compilations(fn) for fn in programs]
+    # Within one window, across one, and across two of them (windows of 512 steps).
+    steps = (31, 600, 1100)
+    csvs = {
+        n: exports_view.build_csv(exports_view.network_export_run(network, specs, n)) for n in steps
+    }
+    assert [compilations(fn) for fn in programs] == before
+    for num_steps, csv in csvs.items():
+        export = exports_view.network_export_run(network, specs, num_steps)
+        _, objective = export.problem.build()
+        exact = engine.run(
+            objective,
+            export.initial_params(),
+            export.optimizers,
+            num_steps,
+            key=export.seed,
+            record=engine.FULL,
+        )
+        assert csv == trace_csv(export, exact)
 
 
 def test_a_new_number_of_steps_or_resolution_compiles_nothing_on_the_sweeps_page():

@@ -19,14 +19,16 @@ import csv
 import io
 from collections.abc import Sequence
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
 from adadelta.engine import Trace
 from adadelta.optim import Optimizer
+from adadelta.problems.evaluation import training_metrics
 
 from .runs import NetworkRun, Run, SurfaceRun
+
+METRIC_ROWS = 512
+"""Params rows per evaluation call of a network CSV: one program for every number of steps."""
 
 SLOT_NAMES = {
     "avg_sq_grad": "E[g²], Adadelta's running average of squared gradients",
@@ -212,19 +214,17 @@ def network_csv(run: NetworkRun, traces: Sequence[Trace]) -> str:
     """
     _check(run, traces)
     data, objective = run.problem.build()
-    evaluate = jax.jit(jax.vmap(objective.evaluate, in_axes=(0, None, None)))
     tables = []
     for label, trace in zip(run.labels, traces):
         table = _common(label, trace)
-        params = jax.tree.map(jnp.asarray, trace.params)
-        for split, x, y in (
-            ("train", data.x_train, data.y_train),
-            ("test", data.x_test, data.y_test),
-        ):
-            loss, accuracy = evaluate(params, jnp.asarray(x), jnp.asarray(y))
-            table[f"{split}_loss"] = numbers(np.asarray(loss))
+        metrics = training_metrics(
+            objective, data, trace.params, np.arange(len(trace.loss)), row_chunk=METRIC_ROWS
+        )
+        for split in ("train", "test"):
+            # float32 as the network computes them (the metrics come as float64).
+            table[f"{split}_loss"] = numbers(metrics[f"{split}_loss"].astype(np.float32))
             if objective.task == "classification":
-                table[f"{split}_accuracy"] = numbers(np.asarray(accuracy))
+                table[f"{split}_accuracy"] = numbers(metrics[f"{split}_acc"].astype(np.float32))
         for i, quantiles in enumerate(_layer_rates(trace.effective_lr), start=1):
             for j, name in enumerate(("p10", "median", "p90")):
                 table[f"layer{i}_lr_{name}"] = _blank_first(numbers(quantiles[:, j]))

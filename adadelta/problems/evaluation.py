@@ -74,6 +74,7 @@ def training_metrics(
     dataset: Dataset,
     params: PyTree,
     steps: np.ndarray | Sequence[int],
+    row_chunk: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Loss and accuracy on the whole training and test sets of each params row.
 
@@ -82,16 +83,31 @@ def training_metrics(
         dataset: its data.
         params: params with a leading row axis, one row per entry of ``steps``.
         steps: the step of each row (returned as ``"step"``).
+        row_chunk: None (all rows in one call, compiled per number of rows), or the rows per
+            call: any number of rows then reuses one compiled program.
 
     Returns:
         ``{"step", "train_loss", "test_loss", "train_acc", "test_acc"}``, each ``(rows,)``
         (accuracies are NaN for regression).
     """
-    batch = jax.tree.map(jnp.asarray, params)
+    rows = len(np.asarray(steps))
+    chunk = rows if row_chunk is None else row_chunk
+    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
+        raise ValueError(
+            "Argument `row_chunk` must be None or an integer >= 1. "
+            f"Received: row_chunk={row_chunk!r}"
+        )
+    # Every chunk holds `chunk` rows (the last padded with its last row): one program for any
+    # number of rows.
+    batches = [
+        params_at(params, _padded_rows(np.arange(start, min(start + chunk, rows)), chunk, "rows"))
+        for start in range(0, rows, chunk)
+    ]
 
     def on(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        x, y = jnp.asarray(x, jnp.float32), jnp.asarray(y, jnp.float32)
-        loss, accuracy = _set_metrics(objective, batch, x, y)
+        x, y = np.asarray(x, np.float32), np.asarray(y, np.float32)
+        results = jax.device_get([_set_metrics(objective, batch, x, y) for batch in batches])
+        loss, accuracy = (np.concatenate(parts)[:rows] for parts in zip(*results))
         return np.asarray(loss, np.float64), np.asarray(accuracy, np.float64)
 
     train_loss, train_acc = on(dataset.x_train, dataset.y_train)

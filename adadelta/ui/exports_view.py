@@ -35,6 +35,8 @@ from adadelta.viz.standalone import standalone_html
 from . import build, cache, compute
 
 EXPANDER_KEY = "{page}.exports"
+CSV_WINDOW = 512
+"""Steps a network CSV's runs record at a time (``engine.run_in_windows``)."""
 CODE = (
     ("Keras 3 (Python)", "python", "keras", keras_program, "py"),
     ("R (keras3)", "r", "r", r_program, "R"),
@@ -77,25 +79,30 @@ def network_export_run(
 
 
 def build_csv(run: SurfaceRun | NetworkRun) -> str:
-    """Runs the setting again recording everything (``engine.FULL``) and writes the CSV."""
+    """Runs the setting again recording everything (``engine.FULL``) and writes the CSV; a
+    new number of steps compiles nothing."""
     if isinstance(run, NetworkRun):
+        # Every step of every weight: in windows of a fixed number of steps (the steps
+        # control's maximum would take tens of MB), one program for every num_steps.
         _, objective = run.problem.build()
-        start: Any = init_mlp(run.init_seed, run.problem.sizes)
-        # Every step of every weight: compiled for exactly this run (the maximum would take
-        # tens of MB), so a new num_steps compiles the network's CSV once more.
-        max_steps = None
+        traces = engine.run_in_windows(
+            objective,
+            init_mlp(run.init_seed, run.problem.sizes),
+            run.optimizers,
+            run.num_steps,
+            key=run.seed,
+            window=CSV_WINDOW,
+        )
     else:
-        objective, start = run.objective, np.asarray(run.start, np.float32)
-        max_steps = compute.surface_max_steps(run.num_steps)  # one program, as the page
-    traces = engine.run(
-        objective,
-        start,
-        run.optimizers,
-        run.num_steps,
-        key=run.seed,
-        record=engine.FULL,
-        max_steps=max_steps,
-    )
+        traces = engine.run(
+            run.objective,
+            np.asarray(run.start, np.float32),
+            run.optimizers,
+            run.num_steps,
+            key=run.seed,
+            record=engine.FULL,
+            max_steps=compute.surface_max_steps(run.num_steps),  # one program, as the page
+        )
     return trace_csv(run, traces)
 
 
