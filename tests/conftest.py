@@ -251,8 +251,10 @@ def fresh_streamlit_caches():
     yield
 
 
-# A worker that passes this resident size after a test module drops JAX's compiled programs.
-FREE_PROGRAMS_ABOVE_BYTES = int(float(os.environ.get("ADADELTA_TEST_RSS_GIB", "1")) * 2**30)
+# A worker drops JAX's compiled programs after a module once its resident size passes this
+# (raised after each drop: the freed memory is reused before the process grows again).
+_free_programs_above = 2**30
+FREE_PROGRAMS_GROWTH = 2**29
 
 
 def resident_bytes() -> int:
@@ -263,15 +265,18 @@ def resident_bytes() -> int:
 
 @pytest.fixture(autouse=True, scope="module")
 def _free_compiled_programs():
-    """Keeps a worker's memory bounded: after a module, a worker above
-    ``FREE_PROGRAMS_ABOVE_BYTES`` drops JAX's in-memory programs (the persistent cache keeps
-    them; a later test loads what it needs in milliseconds).
+    """Keeps a worker's memory bounded: after a module, a worker that has grown past
+    ``_free_programs_above`` drops JAX's in-memory programs (the persistent cache keeps them;
+    a later test loads what it needs in milliseconds), then grows by ``FREE_PROGRAMS_GROWTH``
+    before the next drop.
 
     Without it each worker grew to 3.3 GB over ``make check``, and on this machine every new
     page of memory costs microseconds to fault in: 2.4 million page faults, 35-46 s of system
-    time in a 60 s run. With it (measured): 1.5 million faults, 12-20 s, and the same memory
+    time in a 60 s run. With it (measured): 1.5 million faults, 12-20 s, and the freed memory
     reused (a worker stays near 1.2 GB)."""
+    global _free_programs_above
     yield
-    if resident_bytes() > FREE_PROGRAMS_ABOVE_BYTES:
+    if resident_bytes() > _free_programs_above:
         jax.clear_caches()
         gc.collect()
+        _free_programs_above = resident_bytes() + FREE_PROGRAMS_GROWTH
