@@ -70,7 +70,7 @@ test:
 		status=$$?; $(ELAPSED); exit $$status
 
 check: lint
-	$(BIN)/python -m pytest -m unit -n $(WORKERS) $(PYTEST_ARGS); \
+	$(BIN)/python -m pytest -m unit -n $(WORKERS) --durations=15 $(PYTEST_ARGS); \
 		status=$$?; $(ELAPSED); exit $$status
 
 bench: $(VENV)/.dev

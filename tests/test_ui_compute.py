@@ -265,6 +265,7 @@ def test_the_network_csv_export_is_the_exact_run_and_compiles_nothing_for_new_st
             num_steps,
             key=export.seed,
             record=engine.FULL,
+            max_steps=max(steps),  # one reference program
         )
         assert csv == trace_csv(export, exact)
 
