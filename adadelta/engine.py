@@ -498,9 +498,10 @@ def run_in_windows(
     window: int,
 ) -> tuple[Trace, ...]:
     """``run(...)`` recording every step, computed by runs that each record ``window``
-    positions (``record_at``): one program for every ``num_steps``, and the device holds
-    ``window`` rows at a time. Each run replays the calls before its window, so the work grows
-    as ``num_steps² / window``. The traces equal ``run``'s (every step, no ``Trace.steps``).
+    positions (``record_at``): one program for every ``num_steps``, its buffers ``window``
+    rows long whatever the number of steps. Each run replays the calls before its window, so
+    the work grows as ``num_steps² / window``. The traces equal ``run``'s (every step, no
+    ``Trace.steps``).
 
     Raises:
         ValueError: as ``run``, or unless ``window`` is an integer in [2, 1000001].
