@@ -272,8 +272,8 @@ def _free_compiled_programs():
 
     Without it each worker grew to 3.3 GB over ``make check``, and on this machine every new
     page of memory costs microseconds to fault in: 2.4 million page faults, 35-46 s of system
-    time in a 60 s run. With it (measured): 1.5 million faults, 12-20 s, and the freed memory
-    reused (a worker stays near 1.2 GB)."""
+    time in a 60 s run. With it (measured): 1.5-1.9 million faults, 12-29 s, and the freed
+    memory reused (a worker peaked at 2.1 GB, against 3.3 GB)."""
     global _free_programs_above
     yield
     if resident_bytes() > _free_programs_above:
