@@ -7,6 +7,7 @@ import pytest
 from compile_count import compilations
 
 from adadelta import SGD, Adadelta, Adagrad, Adam, RMSprop, engine
+from adadelta.problems import NetworkObjective, init_mlp, make_dataset, mlp_sizes
 from adadelta.sweeps.maps import best_before_divergence
 
 
@@ -479,8 +480,6 @@ def _assert_same_traces(got, want):
 
 def _noisy_network():
     """A minibatch network (the loss depends on the step's key) and its start."""
-    from adadelta.problems import NetworkObjective, init_mlp, make_dataset, mlp_sizes
-
     sizes = mlp_sizes(2, 4)
     data = make_dataset("spiral", n_points=64, noise=0.1, seed=0)
     return NetworkObjective.from_dataset(data, sizes, "tanh", 16), init_mlp(0, sizes)

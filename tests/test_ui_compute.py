@@ -211,14 +211,13 @@ def test_metrics_in_chunks_of_rows_give_the_same_numbers_with_one_program(defaul
     (network, _, _), _, full = default_network
     dataset, objective, _ = build.network(network)
     params = full[0].params
-    metrics = {}
     for rows in (20, 13):
         at = evaluation.params_at(params, np.arange(rows) * 7)
         whole = evaluation.training_metrics(objective, dataset, at, np.arange(rows))
         before = compilations(evaluation._set_metrics)
-        metrics[rows] = evaluation.training_metrics(objective, dataset, at, np.arange(rows), 6)
+        chunked = evaluation.training_metrics(objective, dataset, at, np.arange(rows), 6)
         for name, values in whole.items():
-            np.testing.assert_allclose(metrics[rows][name], values, rtol=1e-6, err_msg=name)
+            np.testing.assert_allclose(chunked[name], values, rtol=1e-6, err_msg=name)
     assert compilations(evaluation._set_metrics) == before  # 13 rows: the chunks of 20's
     with pytest.raises(ValueError, match=r"`row_chunk` must be None or an integer >= 1"):
         evaluation.training_metrics(objective, dataset, at, np.arange(13), 0)
